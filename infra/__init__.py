@@ -1,0 +1,1 @@
+"""pixeltable-b2 infrastructure: the stack plan and the Pulumi program built from it."""

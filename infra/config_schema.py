@@ -1,0 +1,201 @@
+"""Pydantic models of a stack's raw `pixeltable-b2:` configuration.
+
+Only rules that look at one field live here; rules that relate sections
+(key names, lock mode versus bypassGovernance) live in `infra.planning`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from infra import b2_facts as b2
+
+
+def rule_error(problem: str, fix: str) -> PydanticCustomError:
+    """A validation error that carries its own fix for the report."""
+    return PydanticCustomError("b2_rule", "{problem}", {"problem": problem, "fix": fix})
+
+
+class ConfigModel(BaseModel):
+    """camelCase in YAML, snake_case in Python, unknown keys refused, no coercion."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, extra="forbid", frozen=True, strict=True, populate_by_name=True
+    )
+
+
+class CorsRuleConfig(ConfigModel):
+    cors_rule_name: str
+    allowed_origins: list[str] = Field(min_length=1)
+    allowed_operations: list[str] = Field(min_length=1)
+    allowed_headers: list[str] = []
+    expose_headers: list[str] = []
+    max_age_seconds: int = Field(default=3600, ge=0, le=86_400)
+
+    @field_validator("allowed_operations")
+    @classmethod
+    def _known_operations(cls, operations: list[str]) -> list[str]:
+        unknown = [op for op in operations if op not in b2.CORS_OPERATIONS]
+        if unknown:
+            raise rule_error(
+                f"{', '.join(unknown)} is not a B2 CORS operation",
+                f"use only {', '.join(b2.CORS_OPERATIONS)}",
+            )
+        return operations
+
+
+class BucketConfig(ConfigModel):
+    name: str
+    random_suffix: bool = False
+    public: bool = False
+    encryption: Literal["SSE-B2", "none"] = "SSE-B2"
+    protect: bool = False
+    cors: list[CorsRuleConfig] = []
+
+    @field_validator("name")
+    @classmethod
+    def _b2_bucket_name(cls, name: str) -> str:
+        if not b2.BUCKET_NAME_PATTERN.fullmatch(name):
+            raise rule_error(
+                f"B2 bucket names are {b2.BUCKET_NAME_MIN} to {b2.BUCKET_NAME_MAX} characters "
+                "of letters, digits and '-' (this one has "
+                f"{len(name)} characters)",
+                "rename it, for example 'acme-pxt-media-dev'",
+            )
+        if name.lower().startswith(b2.RESERVED_BUCKET_PREFIX):
+            raise rule_error(
+                "B2 reserves bucket names starting with 'b2-'",
+                "choose a name that does not start with 'b2-'",
+            )
+        return name
+
+
+class LifecycleRuleConfig(ConfigModel):
+    prefix: str
+    hide_after_days: int | None = None
+    delete_hidden_after_days: int | None = None
+    cancel_unfinished_large_files_after_days: int | None = None
+    allow_whole_bucket_expiry: bool = False
+
+    @field_validator(
+        "hide_after_days", "delete_hidden_after_days", "cancel_unfinished_large_files_after_days"
+    )
+    @classmethod
+    def _positive_days(cls, days: int | None) -> int | None:
+        if days is not None and days < 1:
+            raise rule_error(
+                "B2 refuses a day count of 0 or below",
+                "use a whole number of days from 1 up, or remove the field",
+            )
+        return days
+
+
+class ObjectLockConfig(ConfigModel):
+    enabled: bool = False
+    mode: Literal["governance", "compliance"] | None = None
+    days: int | None = None
+    years: int | None = None
+
+
+class KeyConfig(ConfigModel):
+    capabilities: list[str] = Field(min_length=1)
+    name_prefix: str | None = None
+    valid_days: int | None = None
+    rotation: int = Field(default=0, ge=0)
+    allow_list_all_bucket_names: bool = False
+
+    @field_validator("capabilities")
+    @classmethod
+    def _known_bucket_capabilities(cls, capabilities: list[str]) -> list[str]:
+        unknown = [c for c in capabilities if c not in b2.CAPABILITIES]
+        if unknown:
+            raise rule_error(
+                f"{', '.join(unknown)} is not a B2 capability",
+                "use B2's capability names (case matters), for example listFiles, "
+                "readFiles, writeFiles, deleteFiles",
+            )
+        account = sorted(set(capabilities) & b2.ACCOUNT_LEVEL_CAPABILITIES)
+        if account:
+            raise rule_error(
+                f"{', '.join(account)} act on the whole account and cannot be held "
+                "by a bucket-scoped key",
+                f"remove {', '.join(account)}; manage keys and buckets with the "
+                "deployer's own credentials instead",
+            )
+        return capabilities
+
+    @field_validator("name_prefix")
+    @classmethod
+    def _prefix_ends_with_slash(cls, prefix: str | None) -> str | None:
+        if prefix is not None and not prefix.endswith("/"):
+            raise rule_error(
+                "B2 matches key name prefixes as plain text, so 'media' also grants "
+                "'media-private/...'",
+                f"end the prefix with '/', for example {prefix + '/'!r}",
+            )
+        if prefix is not None and prefix.startswith("/"):
+            raise rule_error(
+                "object names in B2 do not start with '/'", "drop the leading '/'"
+            )
+        return prefix
+
+    @field_validator("valid_days")
+    @classmethod
+    def _valid_days_range(cls, days: int | None) -> int | None:
+        if days is not None and not b2.KEY_VALID_DAYS_MIN <= days <= b2.KEY_VALID_DAYS_MAX:
+            raise rule_error(
+                f"B2 keys can be valid for {b2.KEY_VALID_DAYS_MIN} to "
+                f"{b2.KEY_VALID_DAYS_MAX} days",
+                "use a number of days in that range, or remove validDays for a key "
+                "that does not expire",
+            )
+        return days
+
+
+class GithubReviewersConfig(ConfigModel):
+    users: list[int] = []
+    teams: list[int] = []
+
+
+class GithubTargetConfig(ConfigModel):
+    repository: str
+    environment: str
+    roles: list[str] = Field(min_length=1)
+    create_environment: bool = False
+    reviewers: GithubReviewersConfig | None = None
+    wait_timer_minutes: int | None = Field(default=None, ge=0, le=43_200)
+    prevent_self_review: bool = False
+    secret_prefixes: dict[str, str] = {}
+
+
+class GitlabTargetConfig(ConfigModel):
+    project: str
+    environment_scope: str = "*"
+    roles: list[str] = Field(min_length=1)
+    protected: bool = True
+    variable_prefixes: dict[str, str] = {}
+
+
+class CiSecretsConfig(ConfigModel):
+    github: list[GithubTargetConfig] = []
+    gitlab: list[GitlabTargetConfig] = []
+
+    @field_validator("github", "gitlab", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, dict) else value
+
+
+SECTION_MODELS: dict[str, object] = {
+    "region": str,
+    "bucket": BucketConfig,
+    "lifecycle": list[LifecycleRuleConfig],
+    "objectLock": ObjectLockConfig,
+    "keys": dict[str, KeyConfig],
+    "ciSecrets": CiSecretsConfig,
+}
+REQUIRED_SECTIONS: tuple[str, ...] = ("region", "bucket")

@@ -1,0 +1,73 @@
+"""Human-readable rendering of a plan (it holds no secrets, only names and settings)."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from infra.expectations import expectations_for
+from infra.plan import StackPlan
+
+
+def _days(value: int | None) -> str:
+    return "-" if value is None else f"{value} d"
+
+
+def render_plan(plan: StackPlan) -> Group:
+    lock = plan.object_lock
+    retention = (
+        f"{lock.mode}, {lock.period.duration} {lock.period.unit}"
+        if lock.default_retention_active and lock.period
+        else "no default retention"
+    )
+    bucket = plan.bucket
+    summary = Table.grid(padding=(0, 2))
+    summary.add_row("stack", f"{plan.project} / {plan.stack}")
+    summary.add_row("endpoint", plan.endpoint)
+    summary.add_row(
+        "bucket",
+        f"{bucket.name}{' + random suffix' if bucket.random_suffix else ''} "
+        f"({bucket.bucket_type}, "
+        f"{'SSE-B2/AES256' if bucket.encryption else 'no default encryption'}"
+        f"{', protected' if bucket.protect else ''})",
+    )
+    summary.add_row("object lock", f"enabled, {retention}" if lock.enabled else "disabled")
+    summary.add_row(
+        "provider credentials",
+        "from stack config (b2:applicationKeyId / b2:applicationKey)"
+        if plan.provider_credentials_in_config
+        else "from B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY",
+    )
+
+    lifecycle = Table(title="lifecycle rules", title_justify="left")
+    for column in ("prefix", "hide after", "delete hidden after", "cancel unfinished after"):
+        lifecycle.add_column(column)
+    for rule in plan.lifecycle:
+        lifecycle.add_row(
+            repr(rule.file_name_prefix),
+            _days(rule.days_from_uploading_to_hiding),
+            _days(rule.days_from_hiding_to_deleting),
+            _days(rule.days_from_starting_to_canceling_unfinished_large_files),
+        )
+
+    keys = Table(title="application keys (one per role, scoped to the bucket)", title_justify="left")
+    for column in ("role", "key name", "prefix", "capabilities", "valid", "may", "must be denied"):
+        keys.add_column(column, overflow="fold")
+    for key in plan.keys:
+        table = expectations_for(plan, key.role)
+        keys.add_row(
+            key.role,
+            key.key_name,
+            key.name_prefix or "(whole bucket)",
+            ", ".join(key.capabilities),
+            _days(key.valid_duration_seconds // 86_400 if key.valid_duration_seconds else None),
+            ", ".join(e.name for e in table if e.allowed),
+            ", ".join(e.name for e in table if not e.allowed),
+        )
+    parts: list = [summary, lifecycle, keys]
+    targets = [f"GitHub {t.repository} env {t.environment}: {', '.join(t.roles)}" for t in plan.ci_secrets.github]
+    targets += [f"GitLab {t.project} scope {t.environment_scope}: {', '.join(t.roles)}" for t in plan.ci_secrets.gitlab]
+    if targets:
+        parts.append(Text("CI secrets: " + "; ".join(targets)))
+    return Group(*parts)

@@ -1,0 +1,47 @@
+"""Configuration problems: each names the field, the bad value and the fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+NAMESPACE = "pixeltable-b2"
+_MISSING = object()
+
+
+def show_value(value: Any) -> str:
+    """A short, readable rendering of a config value for an error message."""
+    if value is _MISSING:
+        return "(missing)"
+    text = repr(value)
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a stack's configuration."""
+
+    path: str
+    value: Any
+    problem: str
+    fix: str
+
+    def render(self) -> str:
+        return f"{self.path} = {show_value(self.value)}: {self.problem}. Fix: {self.fix}"
+
+
+MISSING = _MISSING
+
+
+class PlanError(Exception):
+    """Raised with every problem found at once, never just the first."""
+
+    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        head = f"{self.source}: {count} configuration problem{'s' if count != 1 else ''}"
+        return "\n".join([head + ":", *(f"  - {p.render()}" for p in self.problems)])

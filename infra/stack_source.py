@@ -1,0 +1,141 @@
+"""Where a stack's configuration comes from: a `Pulumi.<stack>.yaml` file or `pulumi.Config`.
+
+Both paths hand the same raw mapping to `infra.planning.build_plan`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.config_schema import SECTION_MODELS
+from infra.planning import build_plan
+from infra.plan import StackPlan
+from infra.problems import NAMESPACE, ConfigProblem, PlanError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROVIDER_NAMESPACE = "b2"
+PROVIDER_CREDENTIAL_KEYS = ("applicationKeyId", "applicationKey")
+
+
+def stack_file(stack: str, root: Path = PROJECT_ROOT) -> Path:
+    return root / f"Pulumi.{stack}.yaml"
+
+
+def available_stacks(root: Path = PROJECT_ROOT) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def project_name(root: Path = PROJECT_ROOT) -> str:
+    """The project name from Pulumi.yaml, which prefixes every derived key name."""
+    path = root / "Pulumi.yaml"
+    try:
+        document = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise PlanError(
+            str(path),
+            [ConfigProblem("Pulumi.yaml", None, f"cannot read the project file ({error})", "restore Pulumi.yaml")],
+        ) from None
+    return str(document["name"])
+
+
+def _yaml_problem(path: Path, error: Exception) -> PlanError:
+    where = ""
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:
+        where = f" at line {mark.line + 1}, column {mark.column + 1}"
+    reason = getattr(error, "problem", None) or str(error)
+    return PlanError(
+        str(path),
+        [
+            ConfigProblem(
+                path.name,
+                None,
+                f"not valid YAML{where}: {reason}",
+                "fix the YAML syntax (indentation, quotes, colons) at that place",
+            )
+        ],
+    )
+
+
+def load_plan_file(path: Path, *, stack: str | None = None, project: str | None = None) -> StackPlan:
+    """Build the plan straight from a stack file, without the Pulumi engine."""
+    if not path.is_file():
+        raise PlanError(
+            str(path),
+            [ConfigProblem("--file", str(path), "no such file", "give the path of a Pulumi.<stack>.yaml file")],
+        )
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise _yaml_problem(path, error) from None
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise PlanError(
+            str(path),
+            [
+                ConfigProblem(
+                    "config",
+                    config,
+                    "the stack file has no 'config:' mapping",
+                    f"put the settings under 'config:' with keys like '{NAMESPACE}:region'",
+                )
+            ],
+        )
+    raw: dict[str, Any] = {}
+    for key, value in config.items():
+        namespace, _, name = str(key).partition(":")
+        if namespace == NAMESPACE:
+            raw[name] = value
+    provider = {
+        name for key in config for ns, _, name in [str(key).partition(":")] if ns == PROVIDER_NAMESPACE
+    }
+    stack_name = stack or path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    return build_plan(
+        raw,
+        project=project or project_name(path.resolve().parent),
+        stack=stack_name,
+        source=str(path),
+        provider_credentials_in_config=all(k in provider for k in PROVIDER_CREDENTIAL_KEYS),
+    )
+
+
+def load_plan_for_stack(stack: str, root: Path = PROJECT_ROOT) -> StackPlan:
+    path = stack_file(stack, root)
+    if not path.is_file():
+        known = ", ".join(available_stacks(root)) or "(none)"
+        raise PlanError(
+            str(path),
+            [
+                ConfigProblem(
+                    "--stack",
+                    stack,
+                    f"no stack file {path.name}",
+                    f"use one of the shipped stacks ({known}) or create {path.name}",
+                )
+            ],
+        )
+    return load_plan_file(path, stack=stack)
+
+
+def load_plan_from_pulumi() -> StackPlan:
+    """Build the plan inside a running Pulumi program from `pulumi.Config`."""
+    import pulumi
+
+    config = pulumi.Config(NAMESPACE)
+    raw: dict[str, Any] = {}
+    for name, model in SECTION_MODELS.items():
+        value = config.get(name) if model is str else config.get_object(name)
+        if value is not None:
+            raw[name] = value
+    provider = pulumi.Config(PROVIDER_NAMESPACE)
+    has_credentials = all(provider.get(k) is not None for k in PROVIDER_CREDENTIAL_KEYS)
+    return build_plan(
+        raw,
+        project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
+        source=f"stack {pulumi.get_stack()}",
+        provider_credentials_in_config=has_credentials,
+    )
