@@ -14,10 +14,10 @@ if _ROOT not in sys.path:  # the language host runs this directory by path
 from pulumi.runtime import settings  # noqa: E402
 
 if settings.get_monitor() is not None:
-    from infra.program import run_program  # noqa: E402
+    from infra.program import run_program
 
     run_program()
 else:
-    from infra.cli import main  # noqa: E402
+    from infra.cli import main
 
     sys.exit(main())

@@ -8,24 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
+from pydantic import Field, field_validator
 
 from infra import b2_facts as b2
-
-
-def rule_error(problem: str, fix: str) -> PydanticCustomError:
-    """A validation error that carries its own fix for the report."""
-    return PydanticCustomError("b2_rule", "{problem}", {"problem": problem, "fix": fix})
-
-
-class ConfigModel(BaseModel):
-    """camelCase in YAML, snake_case in Python, unknown keys refused, no coercion."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, extra="forbid", frozen=True, strict=True, populate_by_name=True
-    )
+from infra.ci_config import CiSecretsConfig
+from infra.config_base import ConfigModel, rule_error
 
 
 class CorsRuleConfig(ConfigModel):
@@ -138,9 +125,7 @@ class KeyConfig(ConfigModel):
                 f"end the prefix with '/', for example {prefix + '/'!r}",
             )
         if prefix is not None and prefix.startswith("/"):
-            raise rule_error(
-                "object names in B2 do not start with '/'", "drop the leading '/'"
-            )
+            raise rule_error("object names in B2 do not start with '/'", "drop the leading '/'")
         return prefix
 
     @field_validator("valid_days")
@@ -148,46 +133,11 @@ class KeyConfig(ConfigModel):
     def _valid_days_range(cls, days: int | None) -> int | None:
         if days is not None and not b2.KEY_VALID_DAYS_MIN <= days <= b2.KEY_VALID_DAYS_MAX:
             raise rule_error(
-                f"B2 keys can be valid for {b2.KEY_VALID_DAYS_MIN} to "
-                f"{b2.KEY_VALID_DAYS_MAX} days",
+                f"B2 keys can be valid for {b2.KEY_VALID_DAYS_MIN} to {b2.KEY_VALID_DAYS_MAX} days",
                 "use a number of days in that range, or remove validDays for a key "
                 "that does not expire",
             )
         return days
-
-
-class GithubReviewersConfig(ConfigModel):
-    users: list[int] = []
-    teams: list[int] = []
-
-
-class GithubTargetConfig(ConfigModel):
-    repository: str
-    environment: str
-    roles: list[str] = Field(min_length=1)
-    create_environment: bool = False
-    reviewers: GithubReviewersConfig | None = None
-    wait_timer_minutes: int | None = Field(default=None, ge=0, le=43_200)
-    prevent_self_review: bool = False
-    secret_prefixes: dict[str, str] = {}
-
-
-class GitlabTargetConfig(ConfigModel):
-    project: str
-    environment_scope: str = "*"
-    roles: list[str] = Field(min_length=1)
-    protected: bool = True
-    variable_prefixes: dict[str, str] = {}
-
-
-class CiSecretsConfig(ConfigModel):
-    github: list[GithubTargetConfig] = []
-    gitlab: list[GitlabTargetConfig] = []
-
-    @field_validator("github", "gitlab", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return [value] if isinstance(value, dict) else value
 
 
 SECTION_MODELS: dict[str, object] = {

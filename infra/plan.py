@@ -6,13 +6,9 @@ suite and the audit expect it. Built only by `infra.planning.build_plan`.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from infra import b2_facts as b2
-
-
-class PlanModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from infra.ci_config import CiSecretsPlan
+from infra.config_base import PlanModel
 
 
 class CorsRulePlan(PlanModel):
@@ -88,31 +84,6 @@ class KeyPlan(PlanModel):
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities
-
-
-class GithubTargetPlan(PlanModel):
-    repository: str
-    environment: str
-    roles: tuple[str, ...]
-    create_environment: bool
-    reviewer_users: tuple[int, ...]
-    reviewer_teams: tuple[int, ...]
-    wait_timer_minutes: int | None
-    prevent_self_review: bool
-    secret_prefixes: tuple[tuple[str, str], ...]
-
-
-class GitlabTargetPlan(PlanModel):
-    project: str
-    environment_scope: str
-    roles: tuple[str, ...]
-    protected: bool
-    variable_prefixes: tuple[tuple[str, str], ...]
-
-
-class CiSecretsPlan(PlanModel):
-    github: tuple[GithubTargetPlan, ...] = ()
-    gitlab: tuple[GitlabTargetPlan, ...] = ()
 
 
 class StackPlan(PlanModel):

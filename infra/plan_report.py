@@ -51,7 +51,9 @@ def render_plan(plan: StackPlan) -> Group:
             _days(rule.days_from_starting_to_canceling_unfinished_large_files),
         )
 
-    keys = Table(title="application keys (one per role, scoped to the bucket)", title_justify="left")
+    keys = Table(
+        title="application keys (one per role, scoped to the bucket)", title_justify="left"
+    )
     for column in ("role", "key name", "prefix", "capabilities", "valid", "may", "must be denied"):
         keys.add_column(column, overflow="fold")
     for key in plan.keys:
@@ -66,8 +68,14 @@ def render_plan(plan: StackPlan) -> Group:
             ", ".join(e.name for e in table if not e.allowed),
         )
     parts: list = [summary, lifecycle, keys]
-    targets = [f"GitHub {t.repository} env {t.environment}: {', '.join(t.roles)}" for t in plan.ci_secrets.github]
-    targets += [f"GitLab {t.project} scope {t.environment_scope}: {', '.join(t.roles)}" for t in plan.ci_secrets.gitlab]
+    targets = [
+        f"GitHub {t.repository} env {t.environment}: {', '.join(t.roles)}"
+        for t in plan.ci_secrets.github
+    ]
+    targets += [
+        f"GitLab {t.project} scope {t.environment_scope}: {', '.join(t.roles)}"
+        for t in plan.ci_secrets.gitlab
+    ]
     if targets:
         parts.append(Text("CI secrets: " + "; ".join(targets)))
     return Group(*parts)

@@ -14,29 +14,26 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from infra import b2_facts as b2
+from infra.ci_config import CiSecretsConfig, ci_secrets_plan, ci_secrets_problems
 from infra.config_schema import (
     REQUIRED_SECTIONS,
     SECTION_MODELS,
     BucketConfig,
-    CiSecretsConfig,
     KeyConfig,
     LifecycleRuleConfig,
     ObjectLockConfig,
 )
 from infra.plan import (
     BucketPlan,
-    CiSecretsPlan,
     CorsRulePlan,
     EncryptionPlan,
-    GithubTargetPlan,
-    GitlabTargetPlan,
     KeyPlan,
     LifecycleRulePlan,
     ObjectLockPlan,
     RetentionPeriod,
     StackPlan,
 )
-from infra.problems import MISSING, NAMESPACE, ConfigProblem, PlanError
+from infra.problems import MISSING, NAMESPACE, ConfigProblem, PlanError, field_path
 
 _ADAPTERS = {name: TypeAdapter(model) for name, model in SECTION_MODELS.items()}
 
@@ -50,14 +47,6 @@ _TYPE_FIXES = {
     "model_type": "write a mapping of name: value pairs",
     "too_short": "add at least one entry",
 }
-
-
-def field_path(section: str, loc: tuple[Any, ...] = ()) -> str:
-    """`pixeltable-b2:keys.app.capabilities` style paths, `[i]` for list items."""
-    text = f"{NAMESPACE}:{section}"
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
 
 
 def _unwrap(annotation: Any, part: Any) -> Any:
@@ -169,7 +158,11 @@ def _lifecycle_problems(rules: list[LifecycleRuleConfig]) -> list[ConfigProblem]
                     "add the day count the rule is for, or remove the rule",
                 )
             )
-        if rule.prefix == "" and rule.hide_after_days is not None and not rule.allow_whole_bucket_expiry:
+        if (
+            rule.prefix == ""
+            and rule.hide_after_days is not None
+            and not rule.allow_whole_bucket_expiry
+        ):
             problems.append(
                 ConfigProblem(
                     field_path("lifecycle", (i, "hideAfterDays")),
@@ -236,7 +229,10 @@ def _object_lock_problems(lock: ObjectLockConfig) -> list[ConfigProblem]:
             )
         )
     for name, value, factor in (("days", lock.days, 1), ("years", lock.years, b2.DAYS_PER_YEAR)):
-        if value is not None and not b2.RETENTION_MIN_DAYS <= value * factor <= b2.RETENTION_MAX_DAYS:
+        if (
+            value is not None
+            and not b2.RETENTION_MIN_DAYS <= value * factor <= b2.RETENTION_MAX_DAYS
+        ):
             problems.append(
                 ConfigProblem(
                     field_path("objectLock", (name,)),
@@ -280,7 +276,11 @@ def _key_problems(
                     "allowListAllBucketNames: true on this key to accept the trade-off",
                 )
             )
-        if "bypassGovernance" in key.capabilities and lock is not None and lock.mode == "compliance":
+        if (
+            "bypassGovernance" in key.capabilities
+            and lock is not None
+            and lock.mode == "compliance"
+        ):
             problems.append(
                 ConfigProblem(
                     field_path("keys", (role, "capabilities")),
@@ -296,33 +296,10 @@ def _key_problems(
                 ConfigProblem(
                     field_path("keys", (role,)),
                     name,
-                    f"the derived key name has {len(name)} characters; B2 allows "
-                    f"{b2.KEY_NAME_MAX}",
+                    f"the derived key name has {len(name)} characters; B2 allows {b2.KEY_NAME_MAX}",
                     "shorten the role, stack or project name",
                 )
             )
-    return problems
-
-
-def _ci_problems(ci: CiSecretsConfig, roles: set[str] | None) -> list[ConfigProblem]:
-    if roles is None:
-        return []
-    problems = []
-    targets = [("github", i, t.roles) for i, t in enumerate(ci.github)] + [
-        ("gitlab", i, t.roles) for i, t in enumerate(ci.gitlab)
-    ]
-    for kind, i, target_roles in targets:
-        for role in target_roles:
-            if role not in roles:
-                problems.append(
-                    ConfigProblem(
-                        field_path("ciSecrets", (kind, i, "roles")),
-                        role,
-                        f"no key role {role!r} is defined under {NAMESPACE}:keys",
-                        f"use one of {', '.join(sorted(roles)) or '(none defined)'}, or add "
-                        "that role under keys",
-                    )
-                )
     return problems
 
 
@@ -370,7 +347,11 @@ def build_plan(
     if not isinstance(raw, Mapping):
         raise PlanError(
             source,
-            [ConfigProblem(NAMESPACE, raw, "the configuration is not a mapping", "see Pulumi.dev.yaml")],
+            [
+                ConfigProblem(
+                    NAMESPACE, raw, "the configuration is not a mapping", "see Pulumi.dev.yaml"
+                )
+            ],
         )
     parsed, problems = _parse_sections(raw)
     lock: ObjectLockConfig = parsed.get("objectLock", ObjectLockConfig())
@@ -385,20 +366,22 @@ def build_plan(
     problems += _key_problems(keys, project, stack, lock_for_keys)
     if "ciSecrets" in parsed:
         known_roles = set(keys) if ("keys" in parsed or "keys" not in raw) else None
-        problems += _ci_problems(parsed["ciSecrets"], known_roles)
+        problems += ci_secrets_problems(parsed["ciSecrets"], known_roles)
     bucket: BucketConfig | None = parsed.get("bucket")
-    if bucket is not None and bucket.random_suffix:
-        if len(bucket.name) + b2.RANDOM_SUFFIX_LENGTH > b2.BUCKET_NAME_MAX:
-            problems.append(
-                ConfigProblem(
-                    field_path("bucket", ("name",)),
-                    bucket.name,
-                    f"with randomSuffix the name grows by {b2.RANDOM_SUFFIX_LENGTH} characters, "
-                    f"past B2's limit of {b2.BUCKET_NAME_MAX}",
-                    f"shorten the name to at most {b2.BUCKET_NAME_MAX - b2.RANDOM_SUFFIX_LENGTH} "
-                    "characters",
-                )
+    too_long = (
+        bucket is not None and len(bucket.name) + b2.RANDOM_SUFFIX_LENGTH > b2.BUCKET_NAME_MAX
+    )
+    if bucket is not None and bucket.random_suffix and too_long:
+        problems.append(
+            ConfigProblem(
+                field_path("bucket", ("name",)),
+                bucket.name,
+                f"with randomSuffix the name grows by {b2.RANDOM_SUFFIX_LENGTH} characters, "
+                f"past B2's limit of {b2.BUCKET_NAME_MAX}",
+                f"shorten the name to at most {b2.BUCKET_NAME_MAX - b2.RANDOM_SUFFIX_LENGTH} "
+                "characters",
             )
+        )
     if problems:
         raise PlanError(source, problems)
     assert bucket is not None
@@ -411,7 +394,7 @@ def build_plan(
         lifecycle=tuple(_lifecycle_plan(r) for r in parsed.get("lifecycle", [])),
         object_lock=_lock_plan(lock),
         keys=tuple(_key_plan(role, k, project, stack) for role, k in keys.items()),
-        ci_secrets=_ci_plan(parsed.get("ciSecrets", CiSecretsConfig())),
+        ci_secrets=ci_secrets_plan(parsed.get("ciSecrets", CiSecretsConfig())),
         provider_credentials_in_config=provider_credentials_in_config,
     )
 
@@ -466,33 +449,4 @@ def _key_plan(role: str, key: KeyConfig, project: str, stack: str) -> KeyPlan:
         name_prefix=key.name_prefix,
         valid_duration_seconds=key.valid_days * b2.SECONDS_PER_DAY if key.valid_days else None,
         rotation=key.rotation,
-    )
-
-
-def _ci_plan(ci: CiSecretsConfig) -> CiSecretsPlan:
-    return CiSecretsPlan(
-        github=tuple(
-            GithubTargetPlan(
-                repository=t.repository,
-                environment=t.environment,
-                roles=tuple(t.roles),
-                create_environment=t.create_environment,
-                reviewer_users=tuple(t.reviewers.users) if t.reviewers else (),
-                reviewer_teams=tuple(t.reviewers.teams) if t.reviewers else (),
-                wait_timer_minutes=t.wait_timer_minutes,
-                prevent_self_review=t.prevent_self_review,
-                secret_prefixes=tuple(sorted(t.secret_prefixes.items())),
-            )
-            for t in ci.github
-        ),
-        gitlab=tuple(
-            GitlabTargetPlan(
-                project=t.project,
-                environment_scope=t.environment_scope,
-                roles=tuple(t.roles),
-                protected=t.protected,
-                variable_prefixes=tuple(sorted(t.variable_prefixes.items())),
-            )
-            for t in ci.gitlab
-        ),
     )

@@ -33,6 +33,14 @@ class ConfigProblem:
 MISSING = _MISSING
 
 
+def field_path(section: str, loc: tuple[Any, ...] = ()) -> str:
+    """`pixeltable-b2:keys.app.capabilities` style paths, `[i]` for list items."""
+    text = f"{NAMESPACE}:{section}"
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
 class PlanError(Exception):
     """Raised with every problem found at once, never just the first."""
 

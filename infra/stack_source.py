@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 
 from infra.config_schema import SECTION_MODELS
-from infra.planning import build_plan
 from infra.plan import StackPlan
+from infra.planning import build_plan
 from infra.problems import NAMESPACE, ConfigProblem, PlanError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,14 @@ def project_name(root: Path = PROJECT_ROOT) -> str:
     except (OSError, yaml.YAMLError) as error:
         raise PlanError(
             str(path),
-            [ConfigProblem("Pulumi.yaml", None, f"cannot read the project file ({error})", "restore Pulumi.yaml")],
+            [
+                ConfigProblem(
+                    "Pulumi.yaml",
+                    None,
+                    f"cannot read the project file ({error})",
+                    "restore Pulumi.yaml",
+                )
+            ],
         ) from None
     return str(document["name"])
 
@@ -60,12 +67,21 @@ def _yaml_problem(path: Path, error: Exception) -> PlanError:
     )
 
 
-def load_plan_file(path: Path, *, stack: str | None = None, project: str | None = None) -> StackPlan:
+def load_plan_file(
+    path: Path, *, stack: str | None = None, project: str | None = None
+) -> StackPlan:
     """Build the plan straight from a stack file, without the Pulumi engine."""
     if not path.is_file():
         raise PlanError(
             str(path),
-            [ConfigProblem("--file", str(path), "no such file", "give the path of a Pulumi.<stack>.yaml file")],
+            [
+                ConfigProblem(
+                    "--file",
+                    str(path),
+                    "no such file",
+                    "give the path of a Pulumi.<stack>.yaml file",
+                )
+            ],
         )
     try:
         document = yaml.safe_load(path.read_text()) or {}
@@ -90,7 +106,10 @@ def load_plan_file(path: Path, *, stack: str | None = None, project: str | None 
         if namespace == NAMESPACE:
             raw[name] = value
     provider = {
-        name for key in config for ns, _, name in [str(key).partition(":")] if ns == PROVIDER_NAMESPACE
+        name
+        for key in config
+        for ns, _, name in [str(key).partition(":")]
+        if ns == PROVIDER_NAMESPACE
     }
     stack_name = stack or path.name.removeprefix("Pulumi.").removesuffix(".yaml")
     return build_plan(
