@@ -1,0 +1,1 @@
+"""Post-deploy smoke suite: proves a stack's bucket, keys and Pixeltable round trip work."""

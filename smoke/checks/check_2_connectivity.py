@@ -1,0 +1,62 @@
+"""Connectivity, the seed's check: HeadBucket, and ListBuckets as B2 really answers it."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from infra.expectations import Operation
+from smoke.checks.gate import require_preflight
+from smoke.context import SmokeContext
+from smoke.probes import classify, observe
+from smoke.verdicts import Outcome, Status, judge
+
+GROUP = "connectivity"
+
+
+def check_head_bucket(ctx: SmokeContext) -> None:
+    require_preflight(ctx)
+    bucket = ctx.target.bucket
+    try:
+        ctx.client().head_bucket(Bucket=bucket)
+    except ClientError as error:
+        observed = classify(error)
+        if observed.outcome in (Outcome.ABSENT, Outcome.NO_SUCH_BUCKET):
+            raise AssertionError(
+                f"bucket {bucket!r} does not exist at {ctx.target.endpoint}. Fix: deploy the stack "
+                "(pulumi up) or correct the bucket name"
+            ) from None
+        if observed.code in ("InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            raise AssertionError(
+                f"the endpoint rejected the key ({observed.code}): the key id or secret is wrong "
+                "or the key was deleted. Fix: use the stack's current outputs (after a rotation, "
+                "re-read them)"
+            ) from None
+        raise AssertionError(
+            f"HeadBucket on {bucket!r} was refused ({observed.code}). Fix: the key must be "
+            "scoped to this bucket and hold listBuckets"
+        ) from None
+
+
+def check_list_buckets(ctx: SmokeContext, note) -> None:
+    require_preflight(ctx)
+    planned = [e for e in ctx.target.expectations if e.operation is Operation.LIST_BUCKETS]
+    observed = observe(ctx.client(), planned[0], ctx.names) if planned else None
+    if not planned:
+        assert observed is None
+        response = ctx.client().list_buckets()
+        names = {b["Name"] for b in response.get("Buckets", [])}
+        assert ctx.target.bucket in names, "ListBuckets works but does not show the bucket"
+        note("ListBuckets works and shows the bucket (no plan given to compare with)")
+        return
+    verdict = judge(planned[0], observed, ctx.target.unenforced, ctx.options.backend_label)
+    if verdict.status is Status.FAILED:
+        raise AssertionError(verdict.message)
+    if planned[0].allowed:
+        note("ListBuckets works and shows the bucket, as planned")
+    elif verdict.status is Status.PASSED:
+        note(
+            "ListBuckets is refused, as B2 does for a bucket-scoped key without "
+            "listAllBucketNames; HeadBucket (above) is the connectivity check that works"
+        )
+    else:
+        note(verdict.message)

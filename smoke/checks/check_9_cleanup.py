@@ -1,0 +1,32 @@
+"""Clean-up: the run's objects are removed, or reported as held by object lock."""
+
+from __future__ import annotations
+
+from smoke.cleanup import remove_run_objects
+from smoke.context import SmokeContext
+
+GROUP = "cleanup"
+
+
+def check_run_objects_removed(ctx: SmokeContext, note) -> None:
+    if not ctx.preflight_passed:
+        note("nothing to clean: the endpoint was never reached")
+        return
+    remove_run_objects(ctx)
+    if ctx.locked:
+        plan = ctx.target.plan
+        rule = plan.lifecycle_rule_covering(ctx.run_prefix) if plan else None
+        until = max(o.retain_until for o in ctx.locked)
+        note(
+            f"{len(ctx.locked)} object version(s) are under object lock until {until[:10]} and "
+            "were not deleted; "
+            + (
+                f"the lifecycle rule for {rule.file_name_prefix!r} removes them afterwards"
+                if rule
+                else "no lifecycle rule covers them"
+            )
+        )
+    assert not ctx.leftovers, (
+        "could not remove: " + ", ".join(ctx.leftovers) + ". Fix: the key lacks deleteFiles "
+        "(deletes become hides that lifecycle rules remove later) or the objects are locked"
+    )

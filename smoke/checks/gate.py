@@ -1,0 +1,21 @@
+"""Shared guards: later checks do not run against an endpoint that failed preflight."""
+
+from __future__ import annotations
+
+import pytest
+
+from smoke.context import SmokeContext
+
+
+def require_preflight(ctx: SmokeContext) -> None:
+    if not ctx.preflight_passed:
+        pytest.skip("not run: preflight failed")
+
+
+def require_capability(ctx: SmokeContext, capability: str, purpose: str) -> None:
+    key = ctx.target.key_plan
+    if key is not None and not key.can(capability):
+        pytest.skip(
+            f"not run: role {key.role!r} has no {capability}, which {purpose} needs "
+            "(run with --role smoke for the full suite)"
+        )

@@ -1,0 +1,82 @@
+"""State of one smoke run, shared by the checks in order."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from smoke.probes import ProbeNames
+from smoke.s3_clients import RequestStats, make_client
+from smoke.target import SmokeTarget
+
+LOCAL_MODEL = "tiny"
+REAL_MODEL = "openai/clip-vit-base-patch32"
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+@dataclass
+class SmokeOptions:
+    embedding: str = REAL_MODEL
+    only: frozenset[str] = frozenset()  # check groups to run; empty = all
+    backend_label: str = "this endpoint"
+
+
+@dataclass
+class LockedObject:
+    key: str
+    version_id: str
+    retain_until: str
+
+
+@dataclass
+class SmokeContext:
+    target: SmokeTarget
+    options: SmokeOptions
+    run_id: str = field(default_factory=new_run_id)
+    stats: RequestStats = field(default_factory=RequestStats)
+    preflight_passed: bool = False
+    clients: list[Any] = field(default_factory=list)
+    locked: list[LockedObject] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # shown in the report
+    state: dict[str, Any] = field(default_factory=dict)  # passed between checks
+    _names: ProbeNames | None = None
+
+    @property
+    def run_prefix(self) -> str:
+        return f"{self.target.prefix}runs/{self.run_id}/"
+
+    @property
+    def fixtures_prefix(self) -> str:
+        return f"{self.target.prefix}fixtures/"
+
+    @property
+    def names(self) -> ProbeNames:
+        if self._names is None:
+            self._names = ProbeNames(
+                bucket=self.target.bucket,
+                other_bucket=self.target.other_bucket or f"{self.target.bucket[:40]}-pxb2-other",
+                in_prefix_key=f"{self.run_prefix}scoping/probe.txt",
+                outside_prefix_key=f"pxb2-outside-prefix/{self.run_id}/probe.txt",
+            )
+        return self._names
+
+    def client(self, **timeouts: float) -> Any:
+        client = make_client(self.target, self.stats, **timeouts)  # type: ignore[arg-type]
+        self.clients.append(client)
+        return client
+
+    def redact(self, text: str) -> str:
+        for secret in self.target.secrets:
+            if secret:
+                text = text.replace(secret, "****")
+        return text
+
+    def wants(self, group: str) -> bool:
+        return not self.options.only or group in self.options.only

@@ -1,0 +1,87 @@
+"""boto3 clients the suite owns: B2-safe checksum mode, short timeouts, request accounting."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from infra import runtime_env as env
+from smoke.target import SmokeTarget
+
+WHEN_REQUIRED = env.CHECKSUM_SETTINGS[env.REQUEST_CHECKSUM]
+
+
+@dataclass
+class RequestStats:
+    """Counted with botocore event hooks: every HTTP attempt, every API call, upload bytes."""
+
+    requests: int = 0
+    api_calls: int = 0
+    uploaded_bytes: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def retries(self) -> int:
+        return max(0, self.requests - self.api_calls)
+
+    def on_call(self, **_: Any) -> None:
+        with self._lock:
+            self.api_calls += 1
+
+    def on_send(self, request: Any, **_: Any) -> None:
+        size = 0
+        if request.method in ("PUT", "POST"):
+            size = int(request.headers.get("Content-Length") or 0)
+        with self._lock:
+            self.requests += 1
+            self.uploaded_bytes += size
+
+
+def client_config(*, connect_timeout: float, read_timeout: float, max_attempts: int) -> Config:
+    return Config(
+        signature_version="s3v4",
+        request_checksum_calculation=WHEN_REQUIRED,
+        response_checksum_validation=WHEN_REQUIRED,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"max_attempts": max_attempts, "mode": "standard"},
+        s3={"addressing_style": "path"},
+    )
+
+
+def make_client(
+    target: SmokeTarget,
+    stats: RequestStats,
+    *,
+    connect_timeout: float = 3.0,
+    read_timeout: float = 10.0,
+    max_attempts: int = 4,
+) -> Any:
+    """An S3 client for the target's role key that B2 will accept."""
+    session = boto3.session.Session(
+        aws_access_key_id=target.credentials.access_key_id,
+        aws_secret_access_key=target.credentials.secret_access_key,
+        region_name=target.region,
+    )
+    client = session.client(
+        "s3",
+        endpoint_url=target.endpoint,
+        config=client_config(
+            connect_timeout=connect_timeout, read_timeout=read_timeout, max_attempts=max_attempts
+        ),
+    )
+    client.meta.events.register("before-call.s3", stats.on_call)
+    client.meta.events.register("before-send.s3", stats.on_send)
+    return client
+
+
+def uses_when_required(client: Any) -> bool:
+    config = client.meta.config
+    return (
+        config.request_checksum_calculation == WHEN_REQUIRED
+        and config.response_checksum_validation == WHEN_REQUIRED
+    )

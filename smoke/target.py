@@ -1,0 +1,155 @@
+"""What the smoke suite runs against: endpoint, bucket, one role's key and its plan.
+
+Built from a local deployment, a deployed stack's outputs, or the environment.
+Pure: the callers do the I/O (starting servers, running `pulumi`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from infra import runtime_env as env
+from infra.expectations import Expectation, expectations_for
+from infra.plan import KeyPlan, StackPlan
+
+B2_HOST_SUFFIX = ".backblazeb2.com"
+DEFAULT_SIGNING_REGION = "us-east-1"
+UNENFORCED_VARIABLE = "PXB2_UNENFORCED"
+OTHER_BUCKET_VARIABLE = "PXB2_OTHER_BUCKET"
+
+
+class UsageError(Exception):
+    """Bad configuration or invocation: exit code 2, no traceback."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SmokeTarget:
+    source: str
+    endpoint: str
+    region: str
+    bucket: str
+    role: str
+    credentials: Credentials = field(repr=False)
+    plan: StackPlan | None = None
+    other_bucket: str | None = None
+    unenforced: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_b2(self) -> bool:
+        return (urlparse(self.endpoint).hostname or "").endswith(B2_HOST_SUFFIX)
+
+    @property
+    def key_plan(self) -> KeyPlan | None:
+        return self.plan.key(self.role) if self.plan else None
+
+    @property
+    def prefix(self) -> str:
+        """Where this role may write: its planned name prefix, else `smoke/`."""
+        key = self.key_plan
+        if key is not None:
+            return key.name_prefix or ""
+        return "smoke/"
+
+    @property
+    def expectations(self) -> tuple[Expectation, ...]:
+        return expectations_for(self.plan, self.role) if self.plan else ()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.credentials.secret_access_key,)
+
+    def runtime_environment(self) -> dict[str, str]:
+        """The variables Pixeltable's own boto3 clients read."""
+        return env.environment_bundle(
+            endpoint=self.endpoint,
+            region=self.region,
+            bucket=self.bucket,
+            key_id=self.credentials.access_key_id,
+            secret=self.credentials.secret_access_key,
+        )
+
+
+def validate_endpoint(endpoint: str, variable: str) -> str:
+    """An http(s) URL with a host; B2 endpoints must be HTTPS."""
+    parsed = urlparse(endpoint)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise UsageError(
+            f"{variable} = {endpoint!r} is not an endpoint URL. Fix: set it to the S3 endpoint, "
+            "for example https://s3.us-west-004.backblazeb2.com"
+        )
+    if parsed.hostname.endswith(B2_HOST_SUFFIX) and parsed.scheme != "https":
+        raise UsageError(
+            f"{variable} = {endpoint!r} uses {parsed.scheme}, but B2 serves S3 over HTTPS only. "
+            f"Fix: use https://{parsed.netloc}"
+        )
+    return endpoint.rstrip("/")
+
+
+def region_for(endpoint: str, explicit: str | None) -> str:
+    """The signing region: explicit, else read from a B2 host name, else us-east-1."""
+    if explicit:
+        return explicit
+    host = urlparse(endpoint).hostname or ""
+    if host.startswith("s3.") and host.endswith(B2_HOST_SUFFIX):
+        return host[len("s3.") : -len(B2_HOST_SUFFIX)]
+    return DEFAULT_SIGNING_REGION
+
+
+def parse_unenforced(value: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def check_role(plan: StackPlan | None, role: str) -> None:
+    if plan is not None and role not in plan.roles:
+        raise UsageError(
+            f"--role {role!r}: stack {plan.stack!r} defines no such key role. "
+            f"Fix: use one of {', '.join(plan.roles) or '(none)'}"
+        )
+
+
+def target_from_environment(
+    environ: Mapping[str, str], *, plan: StackPlan | None, role: str
+) -> SmokeTarget:
+    """`--env` mode: everything from AWS_* and PXT_B2_BUCKET; a plan sharpens expectations."""
+    missing = [name for name in env.REQUIRED_NAMES if not environ.get(name)]
+    if missing:
+        raise UsageError(
+            f"missing environment variable{'s' if len(missing) > 1 else ''}: "
+            f"{', '.join(missing)}. Fix: export them (a deployed stack's "
+            f"`{role}Environment` output holds all of them), or use --stack NAME or --local"
+        )
+    check_role(plan, role)
+    endpoint = validate_endpoint(environ[env.ENDPOINT_URL], env.ENDPOINT_URL)
+    return SmokeTarget(
+        source="environment",
+        endpoint=endpoint,
+        region=region_for(endpoint, environ.get(env.REGION)),
+        bucket=environ[env.BUCKET],
+        role=role,
+        credentials=Credentials(environ[env.ACCESS_KEY_ID], environ[env.SECRET_ACCESS_KEY]),
+        plan=plan,
+        other_bucket=environ.get(OTHER_BUCKET_VARIABLE) or None,
+        unenforced=parse_unenforced(environ.get(UNENFORCED_VARIABLE)),
+    )
+
+
+def target_from_bundle(
+    bundle: Mapping[str, str], *, plan: StackPlan | None, role: str, source: str
+) -> SmokeTarget:
+    """A stack's per-role environment bundle output, read like the environment."""
+    target = target_from_environment(bundle, plan=plan, role=role)
+    return SmokeTarget(**{**target.__dict__, "source": source, "unenforced": frozenset()})
+
+
+def current_environment() -> Mapping[str, str]:
+    return dict(os.environ)

@@ -1,0 +1,81 @@
+"""Judge an observed S3 outcome against the plan's expectation. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from infra.expectations import Expectation, Scope
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    ABSENT = "absent"  # 404: the request passed authorisation, the object is not there
+    DENIED = "denied"
+    NO_SUCH_BUCKET = "no such bucket"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Observation:
+    outcome: Outcome
+    code: str = ""
+    detail: str = ""
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_VERIFIABLE = "not verifiable"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    message: str
+
+
+def judge(
+    expectation: Expectation,
+    observed: Observation,
+    unenforced: frozenset[str],
+    backend: str,
+) -> Verdict:
+    """Over-privilege is a failure; a restriction the backend cannot enforce is never a pass."""
+    what = f"{expectation.operation.value} on {expectation.scope.value}"
+    if observed.outcome is Outcome.ERROR:
+        return Verdict(
+            Status.FAILED, f"{what}: unexpected error {observed.code}: {observed.detail}"
+        )
+    if observed.outcome is Outcome.NO_SUCH_BUCKET and expectation.scope is Scope.OTHER_BUCKET:
+        return Verdict(
+            Status.NOT_VERIFIABLE,
+            f"{what}: the other bucket does not exist, so scoping to one bucket is not shown; "
+            "set PXB2_OTHER_BUCKET to a bucket this key must not reach",
+        )
+    granted = observed.outcome in (Outcome.ALLOWED, Outcome.ABSENT)
+    if expectation.allowed:
+        if granted:
+            return Verdict(Status.PASSED, f"{what} allowed as planned ({expectation.because})")
+        return Verdict(
+            Status.FAILED,
+            f"{what} was refused ({observed.code or observed.outcome.value}) but the plan grants "
+            f"it: {expectation.because}. Fix: the deployed key does not match the plan; run "
+            "`pulumi up` for this stack (or rotate the key) and make sure the smoke job uses the "
+            "current key",
+        )
+    if not granted:
+        return Verdict(Status.PASSED, f"{what} refused as planned: {expectation.because}")
+    blind = [r for r in expectation.relies_on if r in unenforced]
+    if blind:
+        return Verdict(
+            Status.NOT_VERIFIABLE,
+            f"{what} succeeded, but {backend} does not enforce {', '.join(blind)}; on B2 it must "
+            f"be refused ({expectation.because})",
+        )
+    return Verdict(
+        Status.FAILED,
+        f"OVER-PRIVILEGED: {what} succeeded but must be refused: {expectation.because}. Fix: "
+        "the key holds more than the plan grants; rotate it (bump `rotation` for this role and "
+        "run `pulumi up`) and revoke the old key",
+    )
