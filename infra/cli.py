@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,15 @@ from infra.problems import PlanError
 from infra.stack_source import load_plan_file, load_plan_for_stack
 
 EXIT_OK, EXIT_INVALID = 0, 2
+PIPED_WIDTH = 200
+
+
+def _stdout_console() -> Console:
+    """Piped output (CI logs, grep) is not folded at 80 columns, so key names stay whole."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        return Console(width=PIPED_WIDTH)
+    return console
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    out, err = Console(), Console(stderr=True)
+    out, err = _stdout_console(), Console(stderr=True)
     try:
         plan = load_plan_for_stack(args.stack) if args.stack else load_plan_file(args.file)
     except PlanError as error:

@@ -118,6 +118,11 @@ class KeyConfig(ConfigModel):
     @field_validator("name_prefix")
     @classmethod
     def _prefix_ends_with_slash(cls, prefix: str | None) -> str | None:
+        if prefix == "":
+            raise rule_error(
+                "an empty name prefix restricts nothing",
+                "remove namePrefix for a whole-bucket key, or give a prefix such as 'media/'",
+            )
         if prefix is not None and not prefix.endswith("/"):
             raise rule_error(
                 "B2 matches key name prefixes as plain text, so 'media' also grants "

@@ -54,20 +54,34 @@ def render_plan(plan: StackPlan) -> Group:
     keys = Table(
         title="application keys (one per role, scoped to the bucket)", title_justify="left"
     )
-    for column in ("role", "key name", "prefix", "capabilities", "valid", "may", "must be denied"):
-        keys.add_column(column, overflow="fold")
+    keys.add_column("role", no_wrap=True)
+    keys.add_column("key name", no_wrap=True)
+    keys.add_column("prefix", no_wrap=True)
+    keys.add_column("valid", no_wrap=True)
+    keys.add_column("capabilities", overflow="fold")
     for key in plan.keys:
-        table = expectations_for(plan, key.role)
         keys.add_row(
             key.role,
             key.key_name,
             key.name_prefix or "(whole bucket)",
-            ", ".join(key.capabilities),
             _days(key.valid_duration_seconds // 86_400 if key.valid_duration_seconds else None),
-            ", ".join(e.name for e in table if e.allowed),
-            ", ".join(e.name for e in table if not e.allowed),
+            ", ".join(key.capabilities),
         )
-    parts: list = [summary, lifecycle, keys]
+    matrix = Table(
+        title="what each key must be allowed (yes) or refused (no) over S3", title_justify="left"
+    )
+    matrix.add_column("operation", no_wrap=True)
+    tables = {key.role: expectations_for(plan, key.role) for key in plan.keys}
+    for role in tables:
+        matrix.add_column(role, justify="center", no_wrap=True)
+    names = list(dict.fromkeys(e.name for table in tables.values() for e in table))
+    for name in names:
+        cells = []
+        for table in tables.values():
+            found = [e for e in table if e.name == name]
+            cells.append(("yes" if found[0].allowed else "no") if found else "-")
+        matrix.add_row(name, *cells)
+    parts: list = [summary, lifecycle, keys, matrix]
     targets = [
         f"GitHub {t.repository} env {t.environment}: {', '.join(t.roles)}"
         for t in plan.ci_secrets.github

@@ -33,9 +33,19 @@ from infra.plan import (
     RetentionPeriod,
     StackPlan,
 )
-from infra.problems import MISSING, NAMESPACE, ConfigProblem, PlanError, field_path
+from infra.problems import (
+    MISSING,
+    NAMESPACE,
+    ConfigProblem,
+    PlanError,
+    field_path,
+    unknown_setting_value,
+)
 
 _ADAPTERS = {name: TypeAdapter(model) for name, model in SECTION_MODELS.items()}
+# Sections whose entries are checked against each other (prefix overlap, key names):
+# when one entry is invalid, the valid ones are still cross-checked.
+_ENTRY_ADAPTERS = {"lifecycle": TypeAdapter(LifecycleRuleConfig), "keys": TypeAdapter(KeyConfig)}
 
 _TYPE_FIXES = {
     "missing": "add this field",
@@ -102,6 +112,7 @@ def _problems_from_validation(section: str, error: ValidationError) -> list[Conf
         if kind == "b2_rule":
             problem, fix = ctx["problem"], ctx["fix"]
         elif kind == "extra_forbidden":
+            value = unknown_setting_value(loc[-1], value)
             allowed = _allowed_keys(section, loc[:-1])
             problem = "unknown setting"
             fix = "remove it or correct its spelling" + (
@@ -131,7 +142,8 @@ def _region_problems(region: str) -> list[ConfigProblem]:
     ]
 
 
-def _lifecycle_problems(rules: list[LifecycleRuleConfig]) -> list[ConfigProblem]:
+def _lifecycle_problems(rules: list[LifecycleRuleConfig | None]) -> list[ConfigProblem]:
+    """Rules across the list; `None` stands for an entry already reported as invalid."""
     problems = []
     if len(rules) > b2.MAX_LIFECYCLE_RULES:
         problems.append(
@@ -143,6 +155,8 @@ def _lifecycle_problems(rules: list[LifecycleRuleConfig]) -> list[ConfigProblem]
             )
         )
     for i, rule in enumerate(rules):
+        if rule is None:
+            continue
         days = (
             rule.hide_after_days,
             rule.delete_hidden_after_days,
@@ -174,7 +188,10 @@ def _lifecycle_problems(rules: list[LifecycleRuleConfig]) -> list[ConfigProblem]
                 )
             )
         for j in range(i):
-            other = rules[j].prefix
+            earlier = rules[j]
+            if earlier is None:
+                continue
+            other = earlier.prefix
             if rule.prefix.startswith(other) or other.startswith(rule.prefix):
                 problems.append(
                     ConfigProblem(
@@ -303,15 +320,39 @@ def _key_problems(
     return problems
 
 
-def _parse_sections(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[ConfigProblem]]:
+def _valid_entries(section: str, value: Any) -> Any:
+    """The entries of an invalid list/mapping section that are valid on their own, else None."""
+    adapter = _ENTRY_ADAPTERS.get(section)
+    if adapter is None:
+        return None
+
+    def entry(item: Any) -> Any:
+        try:
+            return adapter.validate_python(item, strict=True)
+        except ValidationError:
+            return None
+
+    if isinstance(value, list):
+        return [entry(item) for item in value]
+    if isinstance(value, dict):
+        entries = {name: entry(item) for name, item in value.items() if isinstance(name, str)}
+        return {name: parsed for name, parsed in entries.items() if parsed is not None}
+    return None
+
+
+def _parse_sections(
+    raw: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any], list[ConfigProblem]]:
+    """Parsed sections, the valid entries of invalid list/mapping sections, and problems."""
     parsed: dict[str, Any] = {}
+    partial: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
     for name in raw:
         if name not in SECTION_MODELS:
             problems.append(
                 ConfigProblem(
                     f"{NAMESPACE}:{name}",
-                    raw[name],
+                    unknown_setting_value(name, raw[name]),
                     "unknown setting",
                     f"remove it or correct its spelling; valid settings: "
                     f"{', '.join(SECTION_MODELS)}",
@@ -329,7 +370,10 @@ def _parse_sections(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Config
             parsed[name] = adapter.validate_python(raw[name], strict=True)
         except ValidationError as error:
             problems.extend(_problems_from_validation(name, error))
-    return parsed, problems
+            entries = _valid_entries(name, raw[name])
+            if entries is not None:
+                partial[name] = entries
+    return parsed, partial, problems
 
 
 def build_plan(
@@ -353,13 +397,14 @@ def build_plan(
                 )
             ],
         )
-    parsed, problems = _parse_sections(raw)
+    parsed, partial, problems = _parse_sections(raw)
     lock: ObjectLockConfig = parsed.get("objectLock", ObjectLockConfig())
-    keys: dict[str, KeyConfig] = parsed.get("keys", {})
+    keys: dict[str, KeyConfig] = parsed.get("keys", partial.get("keys", {}))
     if "region" in parsed:
         problems += _region_problems(parsed["region"])
-    if "lifecycle" in parsed:
-        problems += _lifecycle_problems(parsed["lifecycle"])
+    rules = parsed.get("lifecycle", partial.get("lifecycle"))
+    if rules is not None:
+        problems += _lifecycle_problems(rules)
     if "objectLock" in parsed:
         problems += _object_lock_problems(lock)
     lock_for_keys = lock if "objectLock" in parsed or "objectLock" not in raw else None

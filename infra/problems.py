@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 NAMESPACE = "pixeltable-b2"
 _MISSING = object()
+_HIDDEN = object()
+# Unknown settings with these words in their name may hold a pasted credential.
+_SECRET_LIKE_NAME = re.compile(r"key|secret|token|passw|credential", re.IGNORECASE)
 
 
 def show_value(value: Any) -> str:
     """A short, readable rendering of a config value for an error message."""
     if value is _MISSING:
         return "(missing)"
+    if value is _HIDDEN:
+        return "(value not shown: the name suggests a credential)"
     text = repr(value)
     return text if len(text) <= 70 else text[:67] + "..."
 
@@ -31,6 +37,11 @@ class ConfigProblem:
 
 
 MISSING = _MISSING
+
+
+def unknown_setting_value(name: Any, value: Any) -> Any:
+    """The value to report for an unknown setting: hidden when it may be a secret."""
+    return _HIDDEN if _SECRET_LIKE_NAME.search(str(name)) else value
 
 
 def field_path(section: str, loc: tuple[Any, ...] = ()) -> str:

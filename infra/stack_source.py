@@ -5,6 +5,7 @@ Both paths hand the same raw mapping to `infra.planning.build_plan`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,25 @@ from infra.problems import NAMESPACE, ConfigProblem, PlanError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_NAMESPACE = "b2"
 PROVIDER_CREDENTIAL_KEYS = ("applicationKeyId", "applicationKey")
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+class _StackFileLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. PyYAML's 1.1 default reads `yes`/`on` as true,
+    which Pulumi's own YAML reader does not; strict validation must see them as text."""
+
+
+_StackFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StackFileLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _load_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_StackFileLoader)  # noqa: S506 (a SafeLoader)
 
 
 def stack_file(stack: str, root: Path = PROJECT_ROOT) -> Path:
@@ -32,20 +52,20 @@ def project_name(root: Path = PROJECT_ROOT) -> str:
     """The project name from Pulumi.yaml, which prefixes every derived key name."""
     path = root / "Pulumi.yaml"
     try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
+        document = _load_yaml(path)
+        return str(document["name"])
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as error:
         raise PlanError(
             str(path),
             [
                 ConfigProblem(
                     "Pulumi.yaml",
-                    None,
-                    f"cannot read the project file ({error})",
-                    "restore Pulumi.yaml",
+                    str(path),
+                    f"cannot read the project name ({type(error).__name__}: {error})",
+                    "restore Pulumi.yaml with a 'name:' entry",
                 )
             ],
         ) from None
-    return str(document["name"])
 
 
 def _yaml_problem(path: Path, error: Exception) -> PlanError:
@@ -84,9 +104,14 @@ def load_plan_file(
             ],
         )
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = _load_yaml(path) or {}
     except yaml.YAMLError as error:
         raise _yaml_problem(path, error) from None
+    except (OSError, UnicodeDecodeError) as error:
+        problem = ConfigProblem(
+            "--file", str(path), f"cannot read the file ({error})", "give a readable UTF-8 file"
+        )
+        raise PlanError(str(path), [problem]) from None
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise PlanError(
@@ -112,9 +137,13 @@ def load_plan_file(
         if ns == PROVIDER_NAMESPACE
     }
     stack_name = stack or path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    # A stack file checked outside a Pulumi project (a draft in /tmp) uses this kit's project.
+    project_root = path.resolve().parent
+    if not (project_root / "Pulumi.yaml").is_file():
+        project_root = PROJECT_ROOT
     return build_plan(
         raw,
-        project=project or project_name(path.resolve().parent),
+        project=project or project_name(project_root),
         stack=stack_name,
         source=str(path),
         provider_credentials_in_config=all(k in provider for k in PROVIDER_CREDENTIAL_KEYS),
@@ -139,6 +168,14 @@ def load_plan_for_stack(stack: str, root: Path = PROJECT_ROOT) -> StackPlan:
     return load_plan_file(path, stack=stack)
 
 
+def _engine_setting_names() -> set[str]:
+    """Every `pixeltable-b2:` setting name the Pulumi engine passed to this program."""
+    from pulumi.runtime import config as runtime_config
+
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    return {name for key in keys for ns, _, name in [str(key).partition(":")] if ns == NAMESPACE}
+
+
 def load_plan_from_pulumi() -> StackPlan:
     """Build the plan inside a running Pulumi program from `pulumi.Config`."""
     import pulumi
@@ -149,6 +186,10 @@ def load_plan_from_pulumi() -> StackPlan:
         value = config.get(name) if model is str else config.get_object(name)
         if value is not None:
             raw[name] = value
+    for name in sorted(_engine_setting_names() - set(SECTION_MODELS)):
+        # Handed on so a misspelt section (`objectlock`) is refused, not silently ignored.
+        secret = pulumi.runtime.is_config_secret(f"{NAMESPACE}:{name}")
+        raw[name] = "[secret]" if secret else config.get(name)
     provider = pulumi.Config(PROVIDER_NAMESPACE)
     has_credentials = all(provider.get(k) is not None for k in PROVIDER_CREDENTIAL_KEYS)
     return build_plan(

@@ -1,0 +1,1 @@
+"""Unit tests of the stack plan: validation, derived settings, expectations, check CLI."""
