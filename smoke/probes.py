@@ -18,6 +18,8 @@ PROBE_BODY = b"pixeltable-b2 scoping probe\n"
 DENIED_STATUS = 403
 ABSENT_CODES = frozenset({"NoSuchKey", "404", "NotFound", "ObjectLockConfigurationNotFoundError"})
 NO_BUCKET_CODES = frozenset({"NoSuchBucket"})
+# The key itself was rejected: never a scoping refusal.
+KEY_REJECTED_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"})
 
 
 @dataclass
@@ -39,6 +41,8 @@ def classify(error: Exception) -> Observation:
         code = str(error.response.get("Error", {}).get("Code", ""))
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         message = str(error.response.get("Error", {}).get("Message", ""))[:200]
+        if code in KEY_REJECTED_CODES:
+            return Observation(Outcome.ERROR, code, "the key was rejected: " + message)
         if status == DENIED_STATUS or code in ("AccessDenied", "Forbidden"):
             return Observation(Outcome.DENIED, code or str(status), message)
         if code in NO_BUCKET_CODES:
@@ -113,3 +117,12 @@ def observe(client: Any, expectation: Expectation, names: ProbeNames) -> Observa
         if not shown:
             return Observation(Outcome.ERROR, "BucketNotListed", "ListBuckets omitted the bucket")
     return Observation(Outcome.ALLOWED, "", detail)
+
+
+def diagnose_refusal(client: Any, bucket: str, prefix: str) -> Observation:
+    """HEAD answers carry no error code; one small GET says why the key was refused."""
+    try:
+        client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+    except (ClientError, BotoCoreError) as error:
+        return classify(error)
+    return Observation(Outcome.ALLOWED)

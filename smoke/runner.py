@@ -40,8 +40,8 @@ def _facts(context: SmokeContext) -> dict[str, Any]:
         facts["objects left under object lock"] = len(context.locked)
     if context.leftovers:
         facts["objects left behind"] = ", ".join(context.leftovers)
-    for note in target.notes:
-        facts.setdefault("local backend notes", note)
+    if target.notes:
+        facts["local backend notes"] = " ".join(target.notes)
     return facts
 
 

@@ -1,0 +1,136 @@
+"""Fixtures for the smoke suite's tests: a local deployment and a process-leak guard."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+from infra import runtime_env as env
+from infra.local import LocalDeployment, local_deployment
+from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
+from smoke.target import OTHER_BUCKET_VARIABLE, UNENFORCED_VARIABLE
+
+SERVER_PROCESS_NAMES = frozenset({"weed", "postgres"})
+
+
+def server_pids() -> set[int]:
+    pids = set()
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in SERVER_PROCESS_NAMES:
+            pids.add(process.pid)
+    return pids
+
+
+@pytest.fixture
+def no_leftover_servers() -> Iterator[set[int]]:
+    """Fails the test if a weed or PostgreSQL process it started is still running."""
+    before = server_pids()
+    yield before
+    deadline = time.monotonic() + 10
+    while (left := server_pids() - before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"processes left running: {sorted(left)}"
+
+
+@dataclass
+class SmokeRun:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    report: dict | None
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_smoke(
+    args: list[str], tmp_path: Path, *, environ: dict[str, str] | None = None, timeout: float = 600
+) -> SmokeRun:
+    report = tmp_path / "report.json"
+    junit = tmp_path / "report.xml"
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "smoke", *args, "--json", str(report), "--junit-xml", str(junit)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(environ or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    document = json.loads(report.read_text()) if report.is_file() else None
+    return SmokeRun(result.returncode, result.stdout, result.stderr, seconds, document)
+
+
+def environment_for(deployment: LocalDeployment, role: str, **overrides: str) -> dict[str, str]:
+    """What a user would export for `--env`, from a local deployment's role key."""
+    creds = deployment.credentials[role]
+    values = env.environment_bundle(
+        endpoint=deployment.endpoint,
+        region=deployment.region,
+        bucket=deployment.bucket,
+        key_id=creds.access_key_id,
+        secret=creds.secret_access_key,
+    )
+    values[UNENFORCED_VARIABLE] = ",".join(sorted(deployment.unenforced))
+    values[OTHER_BUCKET_VARIABLE] = deployment.other_bucket
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture(scope="module")
+def prod_deployment() -> Iterator[LocalDeployment]:
+    with local_deployment(load_plan_for_stack("prod"), backend="seaweedfs") as deployment:
+        yield deployment
+
+
+@pytest.fixture
+def hanging_endpoint() -> Iterator[str]:
+    """A socket that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join(timeout=5)
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
