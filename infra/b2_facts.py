@@ -36,6 +36,8 @@ CAPABILITIES: tuple[str, ...] = (
     "writeBucketEncryption",
     "readBucketNotifications",
     "writeBucketNotifications",
+    "readBucketReplications",
+    "writeBucketReplications",
     "listFiles",
     "readFiles",
     "shareFiles",

@@ -20,7 +20,8 @@ from infra.stack_source import available_stacks, load_plan_file, load_plan_for_s
 
 Mutation = Callable[[dict[str, Any]], None]
 NS = "pixeltable-b2"
-# From the contract and shared/reference/b2.md, written out so a wrong constant is caught.
+# From the contract, shared/reference/b2.md and b2sdk 2.13.2's ALL_CAPABILITIES (which adds the
+# replication pair), written out so a wrong constant is caught.
 ACCOUNT_LEVEL = ("writeKeys", "deleteKeys", "listKeys", "writeBuckets", "deleteBuckets")
 B2_CAPABILITIES = [
     "listKeys",
@@ -37,6 +38,8 @@ B2_CAPABILITIES = [
     "writeBucketEncryption",
     "readBucketNotifications",
     "writeBucketNotifications",
+    "readBucketReplications",
+    "writeBucketReplications",
     "listFiles",
     "readFiles",
     "shareFiles",
@@ -861,3 +864,12 @@ def test_unreadable_stack_file_is_a_problem_not_a_traceback(tmp_path, monkeypatc
     monkeypatch.setattr(Path, "read_text", refuse)
     with pytest.raises(PlanError, match="Permission denied"):
         load_plan_file(locked)
+
+
+def test_b2_capabilities_match_b2sdk() -> None:
+    """b2sdk is the ground truth the Terraform provider builds on."""
+    from b2sdk.v2 import ALL_CAPABILITIES
+
+    from infra import b2_facts
+
+    assert set(b2_facts.CAPABILITIES) == set(ALL_CAPABILITIES)
