@@ -1,0 +1,114 @@
+"""The Pulumi program: the stack plan -> provider, storage component, stack outputs.
+
+Run by `infra/__main__.py` when a Pulumi resource monitor is configured (the
+real engine or test mocks). The stack-output names live here (the environment
+bundle's name and shape in `infra.runtime_env`), because the smoke suite reads
+`pulumi stack output --json --show-secrets`; this module imports nothing beyond
+`pulumi` at import time so that readers of the names do not need the generated
+`pulumi_b2` SDK.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pulumi
+
+from infra import runtime_env
+
+if TYPE_CHECKING:
+    from infra.plan import StackPlan
+    from infra.storage import PixeltableStorage
+
+# --- Stack outputs: names and shapes -----------------------------------------------------------
+
+BUCKET_NAME = "bucketName"  # str
+BUCKET_ID = "bucketId"  # str
+REGION = "region"  # str, e.g. us-west-004
+S3_ENDPOINT = "s3Endpoint"  # str, https://s3.<region>.backblazeb2.com
+ROLES = "roles"  # list[str], the roles that have keys
+
+
+def key_id_output(role: str) -> str:
+    """The output holding a role's application key id (plain)."""
+    return f"{role}KeyId"
+
+
+def key_secret_output(role: str) -> str:
+    """The output holding a role's application key secret (a Pulumi secret)."""
+    return f"{role}KeySecret"
+
+
+def env_output(role: str) -> str:
+    """The output holding a role's environment bundle (a Pulumi secret mapping)."""
+    return runtime_env.role_bundle_output(role)
+
+
+# --- The program -------------------------------------------------------------------------------
+
+
+def explicit_provider(plan: StackPlan) -> pulumi.ProviderResource | None:
+    """A B2 provider from the stack's secret config, or None to use the environment variables."""
+    if not plan.provider_credentials_in_config:
+        return None
+    import pulumi_b2 as b2
+
+    from infra.stack_source import PROVIDER_NAMESPACE
+
+    config = pulumi.Config(PROVIDER_NAMESPACE)
+    return b2.Provider(
+        "b2",
+        application_key_id=config.require_secret("applicationKeyId"),
+        application_key=config.require_secret("applicationKey"),
+    )
+
+
+def export_outputs(plan: StackPlan, storage: PixeltableStorage) -> None:
+    """Stack outputs; a key's secret half only ever leaves inside a Pulumi secret."""
+    bucket = storage.bucket
+    pulumi.export(BUCKET_NAME, bucket.bucket_name)
+    pulumi.export(BUCKET_ID, bucket.bucket_id)
+    pulumi.export(REGION, plan.region)
+    pulumi.export(S3_ENDPOINT, storage.s3_endpoint)
+    pulumi.export(ROLES, list(plan.roles))
+    for key_plan in plan.keys:
+        key = storage.keys[key_plan.role]
+        secret = pulumi.Output.secret(key.application_key)
+        pulumi.export(key_id_output(key_plan.role), key.application_key_id)
+        pulumi.export(key_secret_output(key_plan.role), secret)
+        bundle = pulumi.Output.all(
+            key.application_key_id, secret, storage.s3_endpoint, bucket.bucket_name
+        ).apply(
+            lambda values: runtime_env.environment_bundle(
+                key_id=values[0],
+                secret=values[1],
+                endpoint=values[2],
+                region=plan.region,
+                bucket=values[3],
+            )
+        )
+        pulumi.export(env_output(key_plan.role), pulumi.Output.secret(bundle))
+
+
+def run_program() -> PixeltableStorage:
+    """Declare the stack from its plan. Configuration problems stop it with one clear message."""
+    from infra.problems import PlanError
+    from infra.stack_source import load_plan_from_pulumi
+    from infra.storage import PixeltableStorage
+
+    try:
+        plan = load_plan_from_pulumi()
+    except PlanError as error:
+        raise pulumi.RunError(error.render()) from None
+
+    storage = PixeltableStorage("storage", plan, provider=explicit_provider(plan))
+    export_outputs(plan, storage)
+
+    # --- CI secrets (issue 5): the single call site --------------------------------------------
+    # Once infra/ci_secrets.py lands, call it here with the plan, the role -> key mapping and
+    # the bucket's name:
+    #     declare_ci_secrets(plan, storage.keys, storage.bucket.bucket_name, parent=storage)
+    # Keys are replaced create-before-delete, so CI secrets move to a rotated key before the
+    # old one is deleted.
+
+    return storage

@@ -1,0 +1,164 @@
+"""Object Lock can never be switched by replacing an existing bucket.
+
+The guard is a state-migration callback; the harness monitor runs it the way
+the engine does (prior state of the bucket, before any diff, only when the
+stack already holds the bucket).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pxb2_pulumi_harness import (
+    BUCKET_TYPE,
+    KEY_TYPE,
+    bucket_checkpoint,
+    run_stack,
+    stack_document,
+)
+
+from infra.stack_source import load_plan_for_stack
+from infra.storage import (
+    ObjectLockChangeRefused,
+    lock_change_problem,
+    lock_guard,
+    recorded_lock_enabled,
+)
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def _secret(value: Any) -> dict[str, str]:
+    return {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": json.dumps(value)}
+
+
+# --- Reading the recorded lock state ------------------------------------------------------
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_recorded_lock_from_outputs(enabled: bool) -> None:
+    assert recorded_lock_enabled(bucket_checkpoint(name="b", lock_enabled=enabled)) is enabled
+
+
+def test_no_recorded_lock_configuration_means_off() -> None:
+    assert recorded_lock_enabled(bucket_checkpoint(name="b", lock_enabled=None)) is False
+    assert recorded_lock_enabled({}) is False
+
+
+def test_recorded_lock_inside_secret_envelopes() -> None:
+    state = {"outputs": {"fileLockConfigurations": _secret([{"isFileLockEnabled": True}])}}
+    assert recorded_lock_enabled(state) is True
+    state = {"outputs": {"fileLockConfigurations": [{"isFileLockEnabled": _secret(True)}]}}
+    assert recorded_lock_enabled(state) is True
+
+
+def test_inputs_are_read_when_outputs_lack_the_setting() -> None:
+    state = {"outputs": {}, "inputs": {"fileLockConfigurations": [{"isFileLockEnabled": True}]}}
+    assert recorded_lock_enabled(state) is True
+
+
+# --- The refusal messages -----------------------------------------------------------------
+
+
+def test_same_lock_state_is_fine() -> None:
+    for stack in ("dev", "prod"):
+        plan = load_plan_for_stack(stack)
+        assert lock_change_problem(plan, plan.object_lock.enabled, plan.bucket.name) is None
+
+
+def test_turning_lock_on_explains_the_supported_path() -> None:
+    plan = load_plan_for_stack("prod")
+    assert plan.object_lock.enabled
+    message = lock_change_problem(plan, False, plan.bucket.name)
+    assert message is not None
+    assert message.startswith("pixeltable-b2:objectLock.enabled = true")
+    assert repr(plan.bucket.name) in message
+    for step in ("b2_update_bucket", "fileLockEnabled=true", "pulumi refresh --stack prod"):
+        assert step in message
+    assert "Fix:" in message
+
+
+def test_turning_lock_off_is_refused() -> None:
+    plan = load_plan_for_stack("dev")
+    assert not plan.object_lock.enabled
+    message = lock_change_problem(plan, True, plan.bucket.name)
+    assert message is not None
+    assert message.startswith("pixeltable-b2:objectLock.enabled = false")
+    assert "can never turn it off" in message
+    assert "enabled: true" in message
+
+
+def test_guard_returns_no_new_state_or_refuses() -> None:
+    import pulumi
+
+    plan = load_plan_for_stack("prod")
+    guard = lock_guard(plan)
+    same = [{"urn": "urn:x", **bucket_checkpoint(name=plan.bucket.name, lock_enabled=True)}]
+    assert guard(pulumi.StateMigrationArgs(urn="urn:x", old_state=same)) is None
+    changed = [{"urn": "urn:x", **bucket_checkpoint(name=plan.bucket.name, lock_enabled=False)}]
+    with pytest.raises(ObjectLockChangeRefused):
+        guard(pulumi.StateMigrationArgs(urn="urn:x", old_state=changed))
+
+
+# --- Under the program, engine-style ------------------------------------------------------
+
+
+def _run_refused(stack: str, document: dict[str, Any], prior: dict[str, Any]) -> tuple[str, dict]:
+    seen: dict[str, Any] = {}
+    with pytest.raises(Exception) as caught:  # noqa: PT011 (the message is checked below)
+        run_stack(
+            stack,
+            document,
+            prior_states={"bucket": prior},
+            on_monitor=lambda monitor, mocks: seen.update(monitor=monitor, mocks=mocks),
+        )
+    return str(caught.value), seen
+
+
+def test_enabling_lock_on_an_existing_bucket_is_refused_before_any_change() -> None:
+    document = stack_document("dev", {"pixeltable-b2:objectLock": {"enabled": True}})
+    name = load_plan_for_stack("dev").bucket.name
+    message, seen = _run_refused("dev", document, bucket_checkpoint(name=name, lock_enabled=False))
+    assert "state migration 1 of 1" in message
+    assert "pixeltable-b2:objectLock.enabled = true" in message
+    assert "pulumi refresh --stack dev" in message
+    registered_types = {request.type for request in seen["monitor"].requests.values()}
+    assert BUCKET_TYPE in registered_types  # the guard ran at the bucket's registration ...
+    declared = {type_ for type_, _ in seen["mocks"].inputs}
+    assert BUCKET_TYPE not in declared  # ... and nothing reached the provider
+    assert KEY_TYPE not in declared
+
+
+def test_disabling_lock_on_an_existing_locked_bucket_is_refused() -> None:
+    document = stack_document("prod", {"pixeltable-b2:objectLock": None})
+    name = load_plan_for_stack("prod").bucket.name
+    message, seen = _run_refused("prod", document, bucket_checkpoint(name=name, lock_enabled=True))
+    assert "pixeltable-b2:objectLock.enabled = false" in message
+    assert "can never turn it off" in message
+    assert BUCKET_TYPE not in {type_ for type_, _ in seen["mocks"].inputs}
+
+
+def test_enabled_in_b2_and_refreshed_then_the_update_proceeds() -> None:
+    """The supported path: lock on in B2, `pulumi refresh` records it, config says on."""
+    plan = load_plan_for_stack("prod")
+    prior = bucket_checkpoint(name=plan.bucket.name, lock_enabled=True)
+    run = run_stack("prod", prior_states={"bucket": prior})
+    bucket = run.one(BUCKET_TYPE)
+    assert bucket.urn in run.migrated
+    assert bucket.inputs["fileLockConfigurations"][0]["isFileLockEnabled"] is True
+
+
+def test_unchanged_dev_bucket_without_lock_updates_normally() -> None:
+    plan = load_plan_for_stack("dev")
+    prior = bucket_checkpoint(name=plan.bucket.name, lock_enabled=False)
+    run = run_stack("dev", prior_states={"bucket": prior})
+    assert run.one(BUCKET_TYPE).urn in run.migrated
+    assert len(run.of_type(KEY_TYPE)) == len(plan.keys)
+
+
+def test_a_new_stack_creates_the_bucket_with_lock() -> None:
+    run = run_stack("prod")
+    assert run.migrated == []  # no prior state: the engine does not call the guard
+    assert run.one(BUCKET_TYPE).inputs["fileLockConfigurations"][0]["isFileLockEnabled"] is True
