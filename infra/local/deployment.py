@@ -1,0 +1,151 @@
+"""`local_deployment(plan)`: a local S3 server with the stack plan applied, stopped on exit."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator
+
+from infra.local import capabilities
+from infra.local.apply import apply_plan
+from infra.local.backend_choice import MINIO, SEAWEEDFS, select_backend
+from infra.local.bucket_settings import decoy_bucket_name, local_bucket_name
+from infra.local.minio_access import MINIO_EXTRA_UNENFORCED, UNTESTED_NOTE
+from infra.local.model import LocalDeployment, RoleCredentials, new_credentials
+from infra.local.s3_client import s3_client
+from infra.local.seaweed_access import bucket_policy, identities_document
+from infra.local.weed_process import (
+    DEFAULT_START_TIMEOUT,
+    REGION,
+    VERIFIED_VERSION,
+    WeedServer,
+    find_weed_binary,
+    weed_version,
+)
+from infra.plan import StackPlan
+
+CHECKSUM_NOTE = (
+    "The local server accepts the boto3 checksum headers that B2 rejects: a green local run "
+    "does not prove B2 compatibility."
+)
+
+
+def plan_notes(plan: StackPlan, bucket: str) -> tuple[str, ...]:
+    """Sentences for plan settings the local servers do not reproduce."""
+    notes = []
+    if plan.lifecycle:
+        notes.append(
+            "Lifecycle rules are stored and read back, but nothing is hidden or deleted by age "
+            "locally."
+        )
+    if any(k.valid_duration_seconds for k in plan.keys):
+        notes.append("Keys do not expire locally (validDays is not emulated).")
+    if plan.bucket.public:
+        notes.append("The bucket stays private locally; public (allPublic) reads are not emulated.")
+    if plan.bucket.encryption is not None and plan.bucket.encryption.mode != "none":
+        notes.append("Default encryption (SSE-B2) is not applied locally.")
+    if plan.bucket.cors:
+        notes.append("CORS rules are not applied locally.")
+    if plan.bucket.name != plan.bucket.name.lower():
+        notes.append(f"The bucket is named {bucket!r} locally (S3 servers refuse capitals).")
+    return tuple(notes)
+
+
+def _names(plan: StackPlan) -> tuple[str, str, dict[str, RoleCredentials], RoleCredentials]:
+    token = secrets.token_hex(3)
+    bucket = local_bucket_name(plan, token)
+    credentials = {role: new_credentials() for role in plan.roles}
+    return bucket, decoy_bucket_name(bucket, token), credentials, new_credentials("PXB2ADMIN")
+
+
+@contextlib.contextmanager
+def _seaweed_deployment(plan: StackPlan, start_timeout: float) -> Iterator[LocalDeployment]:
+    bucket, other, credentials, admin = _names(plan)
+    identities = identities_document(plan, bucket, credentials, admin)
+    policy = bucket_policy(plan, bucket)
+    secret_values = (admin.secret_access_key, *(c.secret_access_key for c in credentials.values()))
+    binary = find_weed_binary()
+    server = WeedServer.start(
+        identities, admin, secrets=secret_values, timeout=start_timeout, binary=binary
+    )
+    try:
+
+        def context() -> str:
+            return f"--- last lines of {server.log_path.name} ---\n{server.log_tail()}"
+
+        client = s3_client(server.endpoint, REGION, admin)
+        apply_plan(client, plan, bucket, other, policy, context)
+        unenforced = capabilities.weed_unenforced()
+        notes = list(capabilities.unenforced_notes(unenforced))
+        notes += capabilities.holders_notes({c for k in plan.keys for c in k.capabilities})
+        notes += plan_notes(plan, bucket)
+        version = weed_version(binary)
+        if version != VERIFIED_VERSION:
+            notes.append(
+                f"SeaweedFS {version or '(unknown version)'} is running; what it enforces was "
+                f"established with {VERIFIED_VERSION}."
+            )
+        notes.append(CHECKSUM_NOTE)
+        yield LocalDeployment(
+            backend=SEAWEEDFS,
+            endpoint=server.endpoint,
+            region=REGION,
+            bucket=bucket,
+            other_bucket=other,
+            credentials=dict(credentials),
+            admin=admin,
+            unenforced=unenforced,
+            notes=tuple(notes),
+            server_pid=server.pid,
+        )
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def _minio_deployment(plan: StackPlan) -> Iterator[LocalDeployment]:
+    from infra.local.minio_backend import create_role_users, running_minio
+
+    bucket, other, credentials, admin = _names(plan)
+    with running_minio(admin) as endpoint:
+        apply_plan(s3_client(endpoint, REGION, admin), plan, bucket, other, policy=None)
+        create_role_users(endpoint, admin, plan, bucket, credentials)
+        unenforced = capabilities.weed_unenforced() | frozenset(MINIO_EXTRA_UNENFORCED)
+        notes = [UNTESTED_NOTE, *capabilities.unenforced_notes(unenforced)]
+        notes += [
+            f"Not enforced locally: {k} ({why})." for k, why in MINIO_EXTRA_UNENFORCED.items()
+        ]
+        notes += capabilities.holders_notes({c for k in plan.keys for c in k.capabilities})
+        notes += plan_notes(plan, bucket)
+        notes.append(CHECKSUM_NOTE)
+        yield LocalDeployment(
+            backend=MINIO,
+            endpoint=endpoint,
+            region=REGION,
+            bucket=bucket,
+            other_bucket=other,
+            credentials=dict(credentials),
+            admin=admin,
+            unenforced=unenforced,
+            notes=tuple(notes),
+            server_pid=None,
+        )
+
+
+@contextlib.contextmanager
+def local_deployment(
+    plan: StackPlan, backend: str = "auto", *, start_timeout: float = DEFAULT_START_TIMEOUT
+) -> Iterator[LocalDeployment]:
+    """Run a local S3 server with `plan` applied; stop it (and remove its files) on exit.
+
+    backend: "seaweedfs", "minio" (needs Docker) or "auto" (minio when a Docker daemon
+    answers within 2 s, else seaweedfs). Raises LocalServerError with a one-paragraph
+    explanation when the server cannot be found, started or configured.
+    """
+    chosen = select_backend(backend)
+    if chosen == MINIO:
+        with _minio_deployment(plan) as deployment:
+            yield deployment
+    else:
+        with _seaweed_deployment(plan, start_timeout) as deployment:
+            yield deployment
