@@ -92,6 +92,7 @@ def export_outputs(plan: StackPlan, storage: PixeltableStorage) -> None:
 
 def run_program() -> PixeltableStorage:
     """Declare the stack from its plan. Configuration problems stop it with one clear message."""
+    from infra.ci_secrets import declare_ci_secrets
     from infra.problems import PlanError
     from infra.stack_source import load_plan_from_pulumi
     from infra.storage import PixeltableStorage
@@ -104,11 +105,8 @@ def run_program() -> PixeltableStorage:
     storage = PixeltableStorage("storage", plan, provider=explicit_provider(plan))
     export_outputs(plan, storage)
 
-    # --- CI secrets (issue 5): the single call site --------------------------------------------
-    # Once infra/ci_secrets.py lands, call it here with the plan, the role -> key mapping and
-    # the bucket's name:
-    #     declare_ci_secrets(plan, storage.keys, storage.bucket.bucket_name, parent=storage)
-    # Keys are replaced create-before-delete, so CI secrets move to a rotated key before the
-    # old one is deleted.
+    # Keys are replaced create-before-delete and every CI secret depends on its key, so a
+    # rotation moves the CI secrets to the new key before the old one is deleted.
+    declare_ci_secrets(plan, storage.keys, storage.bucket.bucket_name)
 
     return storage

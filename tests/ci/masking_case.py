@@ -1,0 +1,40 @@
+"""Run in a subprocess by the tests: a GitLab push of a key GitLab cannot mask.
+
+A run that fails inside an output leaves failed futures that asyncio reports only at
+interpreter exit; a child process keeps those reports out of the test session and lets
+the test read everything the failure printed. Prints one JSON line on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from infra.ci_secrets import MaskingRefused, declare_ci_secrets
+from tests.ci.ci_fixtures import base_config, plan_from
+from tests.ci.mock_engine import FakeApplicationKey, FakeCloud, run_in_mocks
+
+SHORT_KEY_ID, SHORT_KEY = "appKeyId0", "appKey0"  # what b2sdk's RawSimulator hands out
+GL_VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
+
+
+def main() -> int:
+    plan = plan_from(base_config())
+    cloud = FakeCloud(key_values=lambda name: (SHORT_KEY_ID, SHORT_KEY))
+
+    def program() -> object:
+        keys = {k.role: FakeApplicationKey(f"{k.role}-key", k.key_name) for k in plan.keys}
+        return declare_ci_secrets(plan, keys, "acme-pxt-media-ci")
+
+    outcome: dict[str, object] = {"refused": None}
+    try:
+        run_in_mocks(program, stack=plan.stack, mocks=cloud)
+    except MaskingRefused as error:
+        outcome["refused"] = str(error)
+    outcome["sent"] = sorted(str(i.get("key")) for t, _, i in cloud.created if t == GL_VARIABLE)
+    sys.stdout.write(json.dumps(outcome) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

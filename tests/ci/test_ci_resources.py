@@ -1,0 +1,374 @@
+"""`declare_ci_secrets` under Pulumi mocks, with the real pulumi_github / pulumi_gitlab SDKs.
+
+B2 keys are stand-ins with the real type token and output names; what each CI resource
+asked the engine for (inputs, secrets, dependencies, options) is recorded and checked
+against the plan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from infra.ci_config import CONSTANT_VALUES, CiValue, CiValuePlan
+from infra.ci_secrets import COMPONENT_TYPE, declare_ci_secrets
+from infra.plan import StackPlan
+from infra.stack_source import PROJECT_ROOT
+from tests.ci import masking_case
+from tests.ci.ci_fixtures import plan_from, shipped_plan_with_ci
+from tests.ci.mock_engine import (
+    KEY_TYPE,
+    FakeApplicationKey,
+    FakeCloud,
+    Recording,
+    Registration,
+    fake_application_key,
+    fake_key_id,
+    is_secret,
+    run_in_mocks,
+)
+
+GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
+GH_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
+GH_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+GH_PROVIDER = "pulumi:providers:github"
+GL_VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
+CI_TYPES = (GH_SECRET, GH_VARIABLE, GH_ENVIRONMENT, GH_PROVIDER, GL_VARIABLE, COMPONENT_TYPE)
+BUCKET = "acme-pxt-media-ci-3f9a1c"
+
+
+def deploy(
+    plan: StackPlan,
+    *,
+    mocks: FakeCloud | None = None,
+    config: dict[str, str] | None = None,
+    logger: logging.Logger | None = None,
+) -> Recording:
+    def program() -> Any:
+        keys = {k.role: FakeApplicationKey(f"{k.role}-key", k.key_name) for k in plan.keys}
+        return declare_ci_secrets(plan, keys, pulumi.Output.from_input(BUCKET))
+
+    return run_in_mocks(program, stack=plan.stack, mocks=mocks, config=config, logger=logger)
+
+
+def expected_value(plan: StackPlan, item: CiValuePlan) -> str:
+    """What the plan says a value must be; keys from the stand-in's deterministic outputs."""
+    if item.source is CiValue.KEY_ID:
+        return fake_key_id(plan.key(item.role or "").key_name)
+    if item.source is CiValue.APPLICATION_KEY:
+        return fake_application_key(plan.key(item.role or "").key_name)
+    return {
+        CiValue.ENDPOINT: plan.endpoint,
+        CiValue.REGION: plan.region,
+        CiValue.BUCKET: BUCKET,
+        **CONSTANT_VALUES,
+    }[item.source]
+
+
+def key_urns(recording: Recording) -> dict[str, str]:
+    return {r.name.removesuffix("-key"): r.urn for r in recording.of_type(KEY_TYPE)}
+
+
+def check_against_plan(plan: StackPlan, recording: Recording) -> None:
+    """Every planned value is exactly one resource, in the right place, secret iff it must be."""
+    keys = key_urns(recording)
+    providers = {r.inputs["owner"]: r for r in recording.of_type(GH_PROVIDER)}
+    seen: set[str] = set()
+    for target in plan.ci_secrets.github:
+        provider = providers[target.owner]
+        for item in target.values:
+            kind, name_field = (
+                (GH_SECRET, "secretName") if item.secret else (GH_VARIABLE, "variableName")
+            )
+            (found,) = [
+                r
+                for r in recording.of_type(kind)
+                if r.inputs["repository"] == target.repository_name
+                and r.inputs["environment"] == target.environment
+                and r.inputs[name_field] == item.name
+                and r.provider.startswith(provider.urn + "::")
+            ]
+            seen.add(found.urn)
+            check_value(plan, item, found, keys)
+    for target in plan.ci_secrets.gitlab:
+        for item in target.values:
+            (found,) = [
+                r
+                for r in recording.of_type(GL_VARIABLE)
+                if r.inputs["project"] == target.project
+                and r.inputs["environmentScope"] == target.environment_scope
+                and r.inputs["key"] == item.name
+            ]
+            seen.add(found.urn)
+            check_value(plan, item, found, keys)
+            assert found.inputs["masked"] is item.secret
+            assert found.inputs["protected"] is (target.protected and item.secret)
+            assert found.inputs["raw"] is True
+            assert found.inputs["variableType"] == "env_var"
+            assert ("value" in found.additional_secret_outputs) is item.secret
+    pushed = {r.urn for r in recording.registrations if r.type in (GH_SECRET, GH_VARIABLE)}
+    pushed |= {r.urn for r in recording.of_type(GL_VARIABLE)}
+    assert pushed == seen, "resources the plan does not ask for"
+
+
+def check_value(
+    plan: StackPlan, item: CiValuePlan, found: Registration, keys: dict[str, str]
+) -> None:
+    raw = found.inputs["value"]
+    assert found.value("value") == expected_value(plan, item), item.name
+    assert is_secret(raw) is item.secret, item.name
+    if item.secret:
+        key = keys[item.role or ""]
+        assert found.property_dependencies["value"] == {key}, "derived from the role's key"
+        assert key in found.dependencies, "explicit dependency on the key"
+    else:
+        assert not (found.dependencies & set(keys.values())), item.name
+    assert found.delete_before_replace, "name-addressed: delete before replace"
+    assert not found.deleted_with
+
+
+# --- Shipped stacks (with the proposed ciSecrets while they have none) ----------------------------
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_shipped_stacks_push_exactly_the_planned_values(stack: str, tmp_path: Path):
+    plan = shipped_plan_with_ci(stack, tmp_path)
+    recording = deploy(plan)
+    check_against_plan(plan, recording)
+    (component,) = recording.of_type(COMPONENT_TYPE)
+    for r in recording.registrations:
+        if r.type in CI_TYPES and r.type != COMPONENT_TYPE:
+            assert r.parent == component.urn, r.name
+
+
+def test_dev_pushes_the_smoke_key_under_the_conventional_names(tmp_path: Path):
+    plan = shipped_plan_with_ci("dev", tmp_path)
+    if plan.ci_secrets.github[0].roles != ("smoke",):
+        pytest.skip("Pulumi.dev.yaml now has its own ciSecrets; covered by the generic test")
+    recording = deploy(plan)
+    secrets = {
+        (r.inputs["environment"], r.inputs["secretName"]) for r in recording.of_type(GH_SECRET)
+    }
+    assert secrets == {("dev", "AWS_ACCESS_KEY_ID"), ("dev", "AWS_SECRET_ACCESS_KEY")}
+    variables = {r.inputs["variableName"]: r.value("value") for r in recording.of_type(GH_VARIABLE)}
+    assert variables == {
+        "AWS_ENDPOINT_URL": "https://s3.us-west-004.backblazeb2.com",
+        "AWS_DEFAULT_REGION": "us-west-004",
+        "PXT_B2_BUCKET": BUCKET,
+        "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+        "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+    }
+    assert {r.inputs["repository"] for r in recording.of_type(GH_SECRET)} == {"media-platform"}
+    (provider,) = recording.of_type(GH_PROVIDER)
+    assert provider.inputs["owner"] == "acme"
+    assert recording.of_type(GH_ENVIRONMENT) == []  # dev's environment is not owned by the stack
+
+
+def test_prod_creates_its_protected_environment_first(tmp_path: Path):
+    plan = shipped_plan_with_ci("prod", tmp_path)
+    (target,) = plan.ci_secrets.github
+    if not target.create_environment:
+        pytest.skip("Pulumi.prod.yaml's own ciSecrets does not create the environment")
+    recording = deploy(plan)
+    (environment,) = recording.of_type(GH_ENVIRONMENT)
+    assert environment.inputs["repository"] == target.repository_name
+    assert environment.inputs["environment"] == target.environment
+    reviewers = environment.inputs["reviewers"][0]
+    assert [int(t) for t in reviewers.get("teams", [])] == list(target.reviewer_teams)
+    assert [int(u) for u in reviewers.get("users", [])] == list(target.reviewer_users)
+    assert environment.inputs["waitTimer"] == (target.wait_timer_minutes or 0)
+    assert environment.inputs["preventSelfReview"] is target.prevent_self_review
+    assert environment.inputs["deploymentBranchPolicy"] == {
+        "protectedBranches": True,
+        "customBranchPolicies": False,
+    }
+    assert environment.delete_before_replace
+    for r in recording.of_type(GH_SECRET) + recording.of_type(GH_VARIABLE):
+        assert environment.urn in r.dependencies, r.name
+
+
+# --- Two roles sharing one environment -----------------------------------------------------------
+
+
+def test_two_roles_in_one_environment(base):
+    plan = plan_from(base)
+    recording = deploy(plan)
+    check_against_plan(plan, recording)
+    secrets = sorted(r.inputs["secretName"] for r in recording.of_type(GH_SECRET))
+    assert secrets == [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "SMOKE_AWS_ACCESS_KEY_ID",
+        "SMOKE_AWS_SECRET_ACCESS_KEY",
+    ]
+    by_name = {r.inputs["secretName"]: r for r in recording.of_type(GH_SECRET)}
+    keys = key_urns(recording)
+    assert by_name["AWS_SECRET_ACCESS_KEY"].property_dependencies["value"] == {keys["app"]}
+    assert by_name["SMOKE_AWS_SECRET_ACCESS_KEY"].property_dependencies["value"] == {keys["smoke"]}
+    variables = sorted(r.inputs["variableName"] for r in recording.of_type(GH_VARIABLE))
+    assert variables == sorted(
+        [
+            "AWS_ENDPOINT_URL",
+            "AWS_DEFAULT_REGION",
+            "PXT_B2_BUCKET",
+            "SMOKE_AWS_ENDPOINT_URL",
+            "SMOKE_AWS_DEFAULT_REGION",
+            "SMOKE_PXT_B2_BUCKET",
+            "AWS_REQUEST_CHECKSUM_CALCULATION",
+            "AWS_RESPONSE_CHECKSUM_VALIDATION",
+        ]
+    )
+    # the endpoint and the checksum settings are never secrets
+    for r in recording.of_type(GH_VARIABLE) + [
+        r for r in recording.of_type(GL_VARIABLE) if "CHECKSUM" in r.inputs["key"]
+    ]:
+        assert not is_secret(r.inputs["value"]), r.name
+    (gitlab_secret,) = [
+        r for r in recording.of_type(GL_VARIABLE) if r.inputs["key"] == "AWS_SECRET_ACCESS_KEY"
+    ]
+    assert gitlab_secret.inputs["project"] == "acme/platform/media"
+    assert gitlab_secret.inputs["environmentScope"] == "*"
+    assert gitlab_secret.inputs["masked"] is True
+    assert gitlab_secret.inputs["protected"] is True
+
+
+def test_one_provider_per_github_owner(base):
+    base["ciSecrets"]["github"].append(
+        {"repository": "other-org/site", "environment": "dev", "roles": ["smoke"]}
+    )
+    recording = deploy(plan_from(base))
+    owners = sorted(r.inputs["owner"] for r in recording.of_type(GH_PROVIDER))
+    assert owners == ["acme", "other-org"]
+    site = [r for r in recording.of_type(GH_SECRET) if r.inputs["repository"] == "site"]
+    (other,) = [r for r in recording.of_type(GH_PROVIDER) if r.inputs["owner"] == "other-org"]
+    assert site
+    assert all(r.provider.startswith(other.urn + "::") for r in site)
+
+
+def test_the_github_token_comes_from_secret_config_when_set(base):
+    recording = deploy(plan_from(base), config={"github:token": "ghp_" + "x" * 36})
+    (provider,) = recording.of_type(GH_PROVIDER)
+    assert is_secret(provider.inputs["token"])
+
+
+def test_without_a_token_the_provider_is_left_to_read_github_token(base):
+    (provider,) = deploy(plan_from(base)).of_type(GH_PROVIDER)
+    assert "token" not in provider.inputs
+
+
+# --- Rotation ------------------------------------------------------------------------------------
+
+
+def test_rotating_a_role_changes_its_key_and_the_secrets_carrying_it_and_nothing_else(base):
+    before = deploy(plan_from(base))
+    base["keys"]["app"]["rotation"] = 1
+    after = deploy(plan_from(base))
+    old, new = before.by_urn(), after.by_urn()
+    assert old.keys() == new.keys(), "rotation adds or removes no CI resource"
+    changed = {urn for urn in old if old[urn].inputs != new[urn].inputs}
+    keys = key_urns(after)
+    carrying_app = {
+        r.urn
+        for r in after.registrations
+        if r.type in (GH_SECRET, GL_VARIABLE) and keys["app"] in r.dependencies
+    }
+    assert carrying_app, "the app key is pushed somewhere"
+    assert changed == {keys["app"]} | carrying_app
+    names = sorted(
+        (new[urn].inputs.get("secretName") or new[urn].inputs.get("key")) for urn in carrying_app
+    )
+    # GitHub and GitLab both carry the app key: its id and its secret in each
+    assert names == ["AWS_ACCESS_KEY_ID"] * 2 + ["AWS_SECRET_ACCESS_KEY"] * 2
+    for urn in carrying_app:
+        assert new[urn].value("value") != old[urn].value("value")
+        assert is_secret(new[urn].inputs["value"])
+
+
+# --- Secrets stay secret -------------------------------------------------------------------------
+
+
+def test_no_key_value_reaches_logs_or_reprs(base, caplog):
+    base["ciSecrets"]["gitlab"][0]["environmentScope"] = "production"  # also log a warning
+    plan = plan_from(base)
+    logger = logging.getLogger("ci-secrets-test")
+    with caplog.at_level(logging.DEBUG):
+        recording = deploy(plan, logger=logger)
+    values = [f(k.key_name) for k in plan.keys for f in (fake_key_id, fake_application_key)]
+    logged = caplog.text
+    assert "Community Edition" in logged, "the CE scope warning is logged"
+    shown = logged + repr(recording.result) + str(recording.result) + plan.model_dump_json()
+    for value in values:
+        assert value not in shown
+
+
+def test_a_value_gitlab_cannot_mask_stops_before_gitlab_is_called():
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.ci.masking_case"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    outcome = json.loads(child.stdout.strip().splitlines()[-1])
+    message = outcome["refused"]
+    assert message is not None, "the push was not refused"
+    assert "AWS_SECRET_ACCESS_KEY" in message
+    assert "7 characters" in message
+    assert "AWS_SECRET_ACCESS_KEY" not in outcome["sent"], "GitLab was called"
+    assert "AWS_ACCESS_KEY_ID" in outcome["sent"]  # 9 characters of [A-Za-z0-9]: maskable
+    everything = child.stdout + child.stderr
+    assert masking_case.SHORT_KEY not in everything.replace(masking_case.SHORT_KEY_ID, "")
+
+
+def test_the_same_short_value_is_still_pushed_to_github(base):
+    base["ciSecrets"].pop("gitlab")
+    recording = deploy(plan_from(base), mocks=FakeCloud(key_values=lambda n: ("id0", "key0")))
+    assert {r.value("value") for r in recording.of_type(GH_SECRET)} == {"id0", "key0"}
+
+
+def test_a_preview_with_unknown_key_values_declares_without_checking(base):
+    plan = plan_from(base)
+
+    def program() -> Any:
+        keys = {k.role: FakeApplicationKey(f"{k.role}-key", k.key_name) for k in plan.keys}
+        return declare_ci_secrets(plan, keys, BUCKET)
+
+    class UnknownKeys(FakeCloud):
+        def new_resource(self, args):
+            resource_id, outputs = super().new_resource(args)
+            if args.typ == KEY_TYPE:
+                outputs = {"keyName": args.inputs.get("key_name")}  # outputs not known yet
+            return resource_id, outputs
+
+    recording = run_in_mocks(program, stack=plan.stack, mocks=UnknownKeys(), preview=True)
+    assert len(recording.of_type(GL_VARIABLE)) == len(plan.ci_secrets.gitlab[0].values)
+
+
+# --- Edges ---------------------------------------------------------------------------------------
+
+
+def test_a_stack_without_ci_secrets_declares_nothing(base):
+    base.pop("ciSecrets")
+    recording = deploy(plan_from(base))
+    assert recording.result is None
+    assert not [r for r in recording.registrations if r.type in CI_TYPES]
+
+
+def test_a_missing_key_resource_is_a_programming_error(base):
+    plan = plan_from(base)
+
+    def program() -> Any:
+        keys = {"app": FakeApplicationKey("app-key", plan.key("app").key_name)}
+        return declare_ci_secrets(plan, keys, BUCKET)
+
+    with pytest.raises(ValueError, match="smoke"):
+        run_in_mocks(program, stack=plan.stack)
