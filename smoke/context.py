@@ -40,6 +40,7 @@ class SmokeContext:
     run_id: str = field(default_factory=new_run_id)
     stats: RequestStats = field(default_factory=RequestStats)
     preflight_passed: bool = False
+    stop_reason: str | None = None  # set when the endpoint cannot serve the remaining checks
     clients: list[Any] = field(default_factory=list)
     locked: list[LockedObject] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)

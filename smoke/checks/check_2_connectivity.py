@@ -12,6 +12,7 @@ from smoke.probes import KEY_REJECTED_CODES, classify, diagnose_refusal, observe
 from smoke.verdicts import Outcome, Status, judge
 
 GROUP = "connectivity"
+SERVER_ERROR = 500
 
 
 def check_head_bucket(ctx: SmokeContext) -> None:
@@ -27,6 +28,16 @@ def check_head_bucket(ctx: SmokeContext) -> None:
             raise AssertionError(
                 f"bucket {bucket!r} does not exist at {ctx.target.endpoint}. Fix: deploy the stack "
                 "(pulumi up) or correct the bucket name"
+            ) from None
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if status >= SERVER_ERROR:
+            attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+            ctx.stop_reason = f"{ctx.target.endpoint} answered {status}"
+            raise AssertionError(
+                f"endpoint {ctx.target.endpoint} answered {status} {observed.code} to "
+                f"HeadBucket on all {attempts} attempts: the storage service is busy or down "
+                "(B2 answers 503 when busy). Fix: retry later and check B2's status page; the "
+                "remaining checks were not run"
             ) from None
         if observed.code in KEY_REJECTED_CODES:
             raise AssertionError(

@@ -10,6 +10,8 @@ from smoke.context import SmokeContext
 def require_preflight(ctx: SmokeContext) -> None:
     if not ctx.preflight_passed:
         pytest.skip("not run: preflight failed")
+    if ctx.stop_reason:
+        pytest.skip(f"not run: {ctx.stop_reason}")
 
 
 def require_capability(ctx: SmokeContext, capability: str, purpose: str) -> None:
