@@ -6,6 +6,8 @@ emulation and the smoke suite's `--env` mode.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"  # noqa: S105 - a variable name, not a secret
 ENDPOINT_URL = "AWS_ENDPOINT_URL"
@@ -19,6 +21,15 @@ CHECKSUM_SETTINGS: dict[str, str] = {
     REQUEST_CHECKSUM: "when_required",
     RESPONSE_CHECKSUM: "when_required",
 }
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """An S3 access key; the secret half never appears in repr() or str()."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
 
 SECRET_NAMES: frozenset[str] = frozenset({SECRET_ACCESS_KEY})
 REQUIRED_NAMES: tuple[str, ...] = (ACCESS_KEY_ID, SECRET_ACCESS_KEY, ENDPOINT_URL, BUCKET)

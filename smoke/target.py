@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from infra import runtime_env as env
 from infra.expectations import Expectation, expectations_for
 from infra.plan import KeyPlan, StackPlan
+from infra.runtime_env import KeyPair as Credentials
 
 B2_HOST_SUFFIX = ".backblazeb2.com"
 DEFAULT_SIGNING_REGION = "us-east-1"
@@ -23,12 +24,6 @@ OTHER_BUCKET_VARIABLE = "PXB2_OTHER_BUCKET"
 
 class UsageError(Exception):
     """Bad configuration or invocation: exit code 2, no traceback."""
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from infra.runtime_env import KeyPair
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 ACCESS_KEY_LENGTH = 20
@@ -19,12 +21,7 @@ class LocalServerError(Exception):
     """A local S3 server could not be found, started, configured or stopped."""
 
 
-@dataclass(frozen=True)
-class RoleCredentials:
-    """An S3 key pair; the secret never appears in repr() or str()."""
-
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
+RoleCredentials = KeyPair  # one role's local key; the same shape B2 keys have
 
 
 @dataclass(frozen=True)
