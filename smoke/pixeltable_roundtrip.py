@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from infra import runtime_env
 from smoke.media_fixtures import DOCUMENT_MARKERS, MediaFixture
 from smoke.pixeltable_home import initialise_pixeltable, read_postmaster_pid
 
@@ -32,11 +33,8 @@ CHUNK_SEPARATORS = "heading,char_limit"
 CHUNK_CHARS = 240
 MAX_MESSAGE = 1500
 
-# B2-safe boto3 settings: B2 rejects the checksum headers newer boto3 sends by default.
-CHECKSUM_ENV = {
-    "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
-    "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
-}
+# The very dict of infra.runtime_env: one definition of B2's boto3 settings.
+CHECKSUM_ENV = runtime_env.CHECKSUM_SETTINGS
 # Anything that would override or contradict the explicit key and endpoint below.
 CONFLICTING_ENV = (
     "AWS_SESSION_TOKEN",
@@ -100,15 +98,16 @@ def s3_environment(
     wanted: dict[str, str | None] = dict.fromkeys(CONFLICTING_ENV)
     wanted.update(
         {
-            "AWS_ACCESS_KEY_ID": access_key_id,
-            "AWS_SECRET_ACCESS_KEY": secret_access_key,
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_DEFAULT_REGION": region,
+            runtime_env.ACCESS_KEY_ID: access_key_id,
+            runtime_env.SECRET_ACCESS_KEY: secret_access_key,
+            runtime_env.ENDPOINT_URL: endpoint,
+            runtime_env.REGION: region,
             "AWS_REGION": region,
             # No shared config or credentials files: nothing there may override the above.
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            **CHECKSUM_ENV,
+            # B2 rejects the checksum headers current boto3 sends by default.
+            **runtime_env.CHECKSUM_SETTINGS,
         }
     )
     saved = {name: os.environ.get(name) for name in wanted}
