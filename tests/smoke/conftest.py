@@ -26,8 +26,11 @@ SERVER_PROCESS_NAMES = frozenset({"weed", "postgres"})
 
 def server_pids() -> set[int]:
     pids = set()
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in SERVER_PROCESS_NAMES:
+    for process in psutil.process_iter(["name", "status"]):
+        # A zombie has stopped; it only waits for its parent (or PID 1) to reap it.
+        if process.info["name"] in SERVER_PROCESS_NAMES and (
+            process.info["status"] != psutil.STATUS_ZOMBIE
+        ):
             pids.add(process.pid)
     return pids
 
