@@ -56,6 +56,10 @@ _TYPE_FIXES = {
     "dict_type": "write a mapping of name: value pairs",
     "model_type": "write a mapping of name: value pairs",
     "too_short": "add at least one entry",
+    "greater_than_equal": "use a number at or above the limit in the message",
+    "less_than_equal": "use a number at or below the limit in the message",
+    "greater_than": "use a number above the limit in the message",
+    "less_than": "use a number below the limit in the message",
 }
 
 
@@ -332,9 +336,10 @@ def _valid_entries(section: str, value: Any) -> Any:
         except ValidationError:
             return None
 
-    if isinstance(value, list):
+    container = typing.get_origin(SECTION_MODELS[section])
+    if isinstance(value, list) and container is list:
         return [entry(item) for item in value]
-    if isinstance(value, dict):
+    if isinstance(value, dict) and container is dict:
         entries = {name: entry(item) for name, item in value.items() if isinstance(name, str)}
         return {name: parsed for name, parsed in entries.items() if parsed is not None}
     return None

@@ -36,6 +36,48 @@ _StackFileLoader.add_implicit_resolver(
 )
 
 
+class _SecureValue:
+    """A `{secure: ...}` value of a stack file: Pulumi ciphertext, never shown or decrypted here.
+
+    Not a str, dict or number, so it can never pass validation as a setting."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "(secure value, not shown)"
+
+
+_SECURE = _SecureValue()
+
+
+def _hide_secure(value: Any) -> Any:
+    """`value` with every `{secure: ...}` mapping replaced by the `_SECURE` marker."""
+    if isinstance(value, dict):
+        if list(value) == ["secure"]:
+            return _SECURE
+        return {key: _hide_secure(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_hide_secure(item) for item in value]
+    return value
+
+
+def _explain_secure(error: PlanError) -> PlanError:
+    """A setting stored with `--secret` is reported as such, not as a type mismatch."""
+    problems = [
+        ConfigProblem(
+            p.path,
+            p.value,
+            "stored as a secret, which an offline check cannot decrypt and which no "
+            f"{NAMESPACE} setting needs (they hold no credentials)",
+            "store it in plain text: `pulumi config set` without --secret",
+        )
+        if p.value is _SECURE and p.problem != "unknown setting"
+        else p
+        for p in error.problems
+    ]
+    return PlanError(error.source, problems)
+
+
 def _load_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_StackFileLoader)  # noqa: S506 (a SafeLoader)
 
@@ -88,17 +130,19 @@ def _yaml_problem(path: Path, error: Exception) -> PlanError:
 
 
 def load_plan_file(
-    path: Path, *, stack: str | None = None, project: str | None = None
+    path: Path, *, stack: str | None = None, project: str | None = None, option: str = "--file"
 ) -> StackPlan:
-    """Build the plan straight from a stack file, without the Pulumi engine."""
+    """Build the plan straight from a stack file, without the Pulumi engine.
+
+    `option` is the command-line option that named the file, for messages about the file."""
     if not path.is_file():
         raise PlanError(
             str(path),
             [
                 ConfigProblem(
-                    "--file",
+                    option,
                     str(path),
-                    "no such file",
+                    "a directory, not a file" if path.is_dir() else "no such file",
                     "give the path of a Pulumi.<stack>.yaml file",
                 )
             ],
@@ -109,7 +153,7 @@ def load_plan_file(
         raise _yaml_problem(path, error) from None
     except (OSError, UnicodeDecodeError) as error:
         problem = ConfigProblem(
-            "--file", str(path), f"cannot read the file ({error})", "give a readable UTF-8 file"
+            option, str(path), f"cannot read the file ({error})", "give a readable UTF-8 file"
         )
         raise PlanError(str(path), [problem]) from None
     config = document.get("config") if isinstance(document, dict) else None
@@ -119,7 +163,7 @@ def load_plan_file(
             [
                 ConfigProblem(
                     "config",
-                    config,
+                    _hide_secure(config),
                     "the stack file has no 'config:' mapping",
                     f"put the settings under 'config:' with keys like '{NAMESPACE}:region'",
                 )
@@ -129,7 +173,7 @@ def load_plan_file(
     for key, value in config.items():
         namespace, _, name = str(key).partition(":")
         if namespace == NAMESPACE:
-            raw[name] = value
+            raw[name] = _hide_secure(value)
     provider = {
         name
         for key in config
@@ -141,13 +185,16 @@ def load_plan_file(
     project_root = path.resolve().parent
     if not (project_root / "Pulumi.yaml").is_file():
         project_root = PROJECT_ROOT
-    return build_plan(
-        raw,
-        project=project or project_name(project_root),
-        stack=stack_name,
-        source=str(path),
-        provider_credentials_in_config=all(k in provider for k in PROVIDER_CREDENTIAL_KEYS),
-    )
+    try:
+        return build_plan(
+            raw,
+            project=project or project_name(project_root),
+            stack=stack_name,
+            source=str(path),
+            provider_credentials_in_config=all(k in provider for k in PROVIDER_CREDENTIAL_KEYS),
+        )
+    except PlanError as error:
+        raise _explain_secure(error) from None
 
 
 def load_plan_for_stack(stack: str, root: Path = PROJECT_ROOT) -> StackPlan:

@@ -211,8 +211,16 @@ def main() -> int:
     return 0
 
 
+USAGE = (
+    "usage: scripts/bench (no arguments). Fix: run it without arguments; it takes a few "
+    "minutes and prints a table"
+)
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--baseline"]:
         baseline()
+    elif sys.argv[1:]:
+        print(f"error: unexpected arguments {' '.join(sys.argv[1:])}. {USAGE}", file=sys.stderr)
+        sys.exit(2)
     else:
         sys.exit(main())

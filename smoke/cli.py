@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _plan(args: argparse.Namespace, *, required: bool) -> StackPlan | None:
     if args.plan_file:
-        return load_plan_file(args.plan_file)
+        return load_plan_file(args.plan_file, option="--plan-file")
     if args.stack:
         return load_plan_for_stack(args.stack)
     return load_plan_for_stack("dev") if required else None
@@ -158,7 +159,24 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[SmokeTarget, str]]:
     yield target_from_bundle(bundle, plan=plan, role=args.role, source=f"stack {args.stack}"), "B2"
 
 
+def _check_report_paths(args: argparse.Namespace) -> None:
+    """Refuse an unwritable report path before anything starts, not after the run."""
+    for option, path in (("--junit-xml", args.junit_xml), ("--json", args.json_path)):
+        if path is None:
+            continue
+        existing = path.resolve().parent
+        while not existing.exists():  # missing folders are created by the runner
+            existing = existing.parent
+        if path.is_dir() or not existing.is_dir() or not os.access(existing, os.W_OK):
+            raise UsageError(
+                f"{option} {str(path)!r}: cannot write a report there ({str(existing)!r} is "
+                "not a writable folder, or the path is a folder). Fix: give a file path under "
+                "a writable folder"
+            )
+
+
 def _run(args: argparse.Namespace, console: Console) -> int:
+    _check_report_paths(args)
     options = SmokeOptions(
         embedding=args.embedding or (LOCAL_MODEL if args.local else REAL_MODEL),
         only=_only(args.only),

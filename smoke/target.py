@@ -74,9 +74,35 @@ class SmokeTarget:
         )
 
 
+def _shown_endpoint(endpoint: str) -> str:
+    """The URL for a message, with anything before an '@' masked: it may hold a secret."""
+    scheme, sep, rest = endpoint.partition("://")
+    if not sep:
+        scheme, rest = "", endpoint
+    if "@" in rest:
+        return f"{scheme}{sep}***@{rest.rpartition('@')[2]}"
+    return endpoint
+
+
 def validate_endpoint(endpoint: str, variable: str) -> str:
-    """An http(s) URL with a host; B2 endpoints must be HTTPS."""
-    parsed = urlparse(endpoint)
+    """An http(s) URL with a host (and a valid port); B2 endpoints must be HTTPS."""
+    shown = _shown_endpoint(endpoint)
+    if shown != endpoint:
+        # Checked before parsing: a key with '/' in it would split the URL in odd places.
+        raise UsageError(
+            f"{variable} = {shown!r} carries credentials before an '@', which would end up in "
+            f"logs. Fix: remove the 'user:password@' part; the key goes in "
+            f"{env.ACCESS_KEY_ID} and {env.SECRET_ACCESS_KEY}"
+        )
+    try:
+        parsed = urlparse(endpoint)
+        parsed.port  # noqa: B018 - urllib checks the port only when it is read
+    except ValueError as error:
+        raise UsageError(
+            f"{variable} = {endpoint!r} is not a valid URL ({error}). Fix: set it to the S3 "
+            "endpoint, for example https://s3.us-west-004.backblazeb2.com or "
+            "http://127.0.0.1:9000"
+        ) from None
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise UsageError(
             f"{variable} = {endpoint!r} is not an endpoint URL. Fix: set it to the S3 endpoint, "

@@ -40,6 +40,16 @@ from smoke.audit.report import Redactor, json_text, junit_text, print_terminal, 
 REPORT_WIDTH = 160  # CI logs are not terminals: wide enough for the findings table
 
 
+CREDENTIALS_FIX = (
+    "Fix: export each role's key as PXB2_<ROLE>_KEY_ID / PXB2_<ROLE>_KEY (the stack's key "
+    'outputs), or give --keys-json FILE holding {"<role>": {"keyId": "...", "key": "..."}}'
+)
+UNREACHABLE_FIX = (
+    "Fix: check that B2's API (https://api.backblazeb2.com) answers over HTTPS from here, "
+    "then re-run; nothing was audited"
+)
+
+
 class UsageProblem(Exception):
     """Bad arguments: printed as one paragraph, exit code 2."""
 
@@ -147,7 +157,10 @@ def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text)
     except OSError as error:
-        raise UsageProblem(f"cannot write the report {path} ({error.strerror})") from None
+        raise UsageProblem(
+            f"cannot write the report {path} ({error.strerror}). Fix: give a path in an "
+            "existing, writable directory"
+        ) from None
 
 
 def main(
@@ -168,7 +181,11 @@ def main(
     environment = os.environ if env is None else env
     redact = Redactor(())
     try:
-        plan = load_plan_for_stack(args.stack) if args.stack else load_plan_file(args.plan_file)
+        plan = (
+            load_plan_for_stack(args.stack)
+            if args.stack
+            else load_plan_file(args.plan_file, option="--plan-file")
+        )
         bucket = _bucket_name(plan, args.bucket)
         roles = _roles(plan, args.roles)
         credentials = _credentials(plan, roles, args.keys_json, environment)
@@ -198,13 +215,19 @@ def main(
     except CredentialError as error:
         lines = "\n".join(f"  - {redact(p)}" for p in error.problems)
         err.print(
-            f"error: the audit cannot start:\n{lines}",
+            f"error: the audit cannot start:\n{lines}\n{CREDENTIALS_FIX}",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
         return EXIT_USAGE
-    except (UsageProblem, ReadError) as error:
+    except ReadError as error:
+        text = redact(str(error))
+        if "Fix:" not in text:
+            text += f". {UNREACHABLE_FIX}"
+        err.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_USAGE
+    except UsageProblem as error:
         err.print(f"error: {redact(str(error))}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     return result.exit_code
