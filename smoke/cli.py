@@ -37,6 +37,7 @@ GROUPS = (
     "bucket settings",
     "object round trip",
     "pixeltable",
+    "audit",
     "cleanup",
 )
 PULUMI_TIMEOUT = 120

@@ -48,7 +48,8 @@ def client_config(*, connect_timeout: float, read_timeout: float, max_attempts: 
         response_checksum_validation=WHEN_REQUIRED,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
-        retries={"max_attempts": max_attempts, "mode": "standard"},
+        # total_max_attempts counts the first try; max_attempts would count only retries.
+        retries={"total_max_attempts": max_attempts, "mode": "standard"},
         s3={"addressing_style": "path"},
     )
 

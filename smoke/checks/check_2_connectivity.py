@@ -34,7 +34,8 @@ def check_head_bucket(ctx: SmokeContext) -> None:
             attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
             ctx.stop_reason = f"{ctx.target.endpoint} answered {status}"
             raise AssertionError(
-                f"endpoint {ctx.target.endpoint} answered {status} {observed.code} to "
+                f"endpoint {ctx.target.endpoint} answered {status}"
+                f"{'' if observed.code == str(status) else ' ' + observed.code} to "
                 f"HeadBucket on all {attempts} attempts: the storage service is busy or down "
                 "(B2 answers 503 when busy). Fix: retry later and check B2's status page; the "
                 "remaining checks were not run"
