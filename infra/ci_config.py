@@ -66,9 +66,9 @@ class ValueFormat:
 
 _HEX = frozenset("0123456789abcdef")
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-# What B2 hands out for a non-master application key (b2sdk's glossary shows
-# `0010000000000000000000000` and `K001FAKEfakeFAKEfakeFAKEfake/00`; older secrets were
-# 27 characters with '_'). Both are maskable: long enough, and inside GitLab's alphabet.
+# What B2 hands out for a non-master application key (b2sdk's glossary: a key id of 25 hex
+# digits, a secret of 31 base64 characters starting with 'K'; older secrets were 27
+# characters with '_'). Both are maskable: long enough, and inside GitLab's alphabet.
 B2_KEY_ID_FORMAT = ValueFormat("a B2 application key id (25 hex digits)", 25, _HEX)
 B2_APPLICATION_KEY_FORMAT = ValueFormat(
     "a B2 application key (27 to 31 characters of the base64 alphabet)",

@@ -358,9 +358,9 @@ def test_all_ci_problems_are_reported_at_once(base):
 def test_b2_key_formats_are_maskable_by_gitlab():
     assert format_unmaskable_reason(B2_KEY_ID_FORMAT) is None
     assert format_unmaskable_reason(B2_APPLICATION_KEY_FORMAT) is None
-    # b2sdk's documented examples of a key id and of application keys (old and current style)
+    # Synthetic values in the shapes b2sdk documents: a key id, current and old-style secrets
     for value in (
-        "0010000000000000000000000",
+        "0010000000000000000000001",
         "K001FAKEfakeFAKEfakeFAKEfake/00",
         "FAKEfakeFAKEfake_FAKEfake00",
     ):

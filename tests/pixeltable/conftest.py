@@ -20,7 +20,7 @@ from infra.stack_source import load_plan_for_stack
 from tests.pixeltable.pxt_support import stop_leftovers
 
 MOTO_REGION = "us-east-1"
-MOTO_KEY = ("pxb2-moto-fake-key-id", "moto-test-secret-not-real-0001")
+MOTO_KEY = ("pxb2-moto-fake-key-id", "pxb2-moto-fake-secret")
 
 
 def _free_port() -> int:
