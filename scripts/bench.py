@@ -29,6 +29,7 @@ from infra import runtime_env as env  # noqa: E402
 from infra.stack_source import load_plan_for_stack  # noqa: E402
 
 RUNS = 3
+STACK, ROLE = "dev", "smoke"
 PHASE_STEPS = ("insert_images", "embedding_index", "image_search")
 RATIO_TARGET = 1.3
 DEAD_TARGET_SECONDS = 10.0
@@ -37,24 +38,23 @@ DEAD_TARGET_SECONDS = 10.0
 def baseline() -> None:
     """One baseline run in this process; prints its timings as JSON."""
     import boto3
-    from botocore.config import Config
 
+    from smoke.context import fixtures_prefix_for
     from smoke.media_fixtures import build_fixtures, upload_fixtures
     from smoke.pixeltable_home import temporary_pixeltable_home
     from smoke.pixeltable_roundtrip import s3_environment
     from smoke.tiny_clip import build_tiny_clip
 
-    config = Config(
-        request_checksum_calculation="when_required", response_checksum_validation="when_required"
-    )
     bucket = os.environ[env.BUCKET]
-    s3 = boto3.client("s3", endpoint_url=os.environ[env.ENDPOINT_URL], config=config)
+    # The seed's way: everything, B2's checksum settings included, from the environment.
+    s3 = boto3.client("s3")
     timings: dict[str, float] = {}
     started = time.perf_counter()
     s3.list_buckets()
     timings["list_buckets"] = time.perf_counter() - started
     fixtures = build_fixtures()
-    keys = upload_fixtures(s3, bucket, "smoke/fixtures/").keys
+    role_prefix = load_plan_for_stack(STACK).key(ROLE).name_prefix or ""
+    keys = upload_fixtures(s3, bucket, fixtures_prefix_for(role_prefix)).keys
     images = [f for f in fixtures if f.kind == "image"]
     with (
         tempfile.TemporaryDirectory() as model_dir,
@@ -108,29 +108,17 @@ def _free_port() -> int:
 
 def main() -> int:
     from infra.local import local_deployment
+    from smoke.target import local_environment
 
     console = Console(width=130)
-    plan = load_plan_for_stack("dev")
+    plan = load_plan_for_stack(STACK)
     suite_rows: list[dict] = []
     base_rows: list[dict] = []
     with (
         local_deployment(plan, backend="seaweedfs") as deployment,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        creds = deployment.credentials["smoke"]
-        environ = {
-            **os.environ,
-            "HF_HUB_OFFLINE": "1",
-            **env.environment_bundle(
-                endpoint=deployment.endpoint,
-                region=deployment.region,
-                bucket=deployment.bucket,
-                key_id=creds.access_key_id,
-                secret=creds.secret_access_key,
-            ),
-            "PXB2_UNENFORCED": ",".join(sorted(deployment.unenforced)),
-            "PXB2_OTHER_BUCKET": deployment.other_bucket,
-        }
+        environ = {**os.environ, "HF_HUB_OFFLINE": "1", **local_environment(deployment, ROLE)}
         for run in range(1, RUNS + 1):
             report = Path(tmp) / f"suite-{run}.json"
             wall, result = _run(
@@ -140,7 +128,9 @@ def main() -> int:
                     "smoke",
                     "--env",
                     "--stack",
-                    "dev",
+                    STACK,
+                    "--role",
+                    ROLE,
                     "--embedding",
                     "tiny",
                     "--json",

@@ -21,13 +21,13 @@ from smoke.context import LOCAL_MODEL, REAL_MODEL, SmokeContext, SmokeOptions
 from smoke.runner import EXIT_USAGE, run_suite
 from smoke.stack_outputs import bundle_for_role
 from smoke.target import (
-    Credentials,
     SmokeTarget,
     UsageError,
     check_role,
     current_environment,
     target_from_bundle,
     target_from_environment,
+    target_from_local,
 )
 
 GROUPS = (
@@ -125,20 +125,9 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[SmokeTarget, str]]:
         assert plan is not None
         check_role(plan, args.role)
         with local_deployment(plan, backend=args.backend) as deployment:
-            creds = deployment.credentials[args.role]
+            source = f"local {deployment.backend} for stack {plan.stack!r}"
             yield (
-                SmokeTarget(
-                    source=f"local {deployment.backend} for stack {plan.stack!r}",
-                    endpoint=deployment.endpoint,
-                    region=deployment.region,
-                    bucket=deployment.bucket,
-                    role=args.role,
-                    credentials=Credentials(creds.access_key_id, creds.secret_access_key),
-                    plan=plan,
-                    other_bucket=deployment.other_bucket,
-                    unenforced=deployment.unenforced,
-                    notes=deployment.notes,
-                ),
+                target_from_local(deployment, plan=plan, role=args.role, source=source),
                 f"the local {deployment.backend} server",
             )
         return

@@ -15,6 +15,11 @@ LOCAL_MODEL = "tiny"
 REAL_MODEL = "openai/clip-vit-base-patch32"
 
 
+def fixtures_prefix_for(role_prefix: str) -> str:
+    """Where the shared, content-addressed media fixtures live under a role's prefix."""
+    return f"{role_prefix}fixtures/"
+
+
 def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
 
@@ -55,7 +60,7 @@ class SmokeContext:
 
     @property
     def fixtures_prefix(self) -> str:
-        return f"{self.target.prefix}fixtures/"
+        return fixtures_prefix_for(self.target.prefix)
 
     @property
     def names(self) -> ProbeNames:

@@ -33,8 +33,6 @@ CHUNK_SEPARATORS = "heading,char_limit"
 CHUNK_CHARS = 240
 MAX_MESSAGE = 1500
 
-# The very dict of infra.runtime_env: one definition of B2's boto3 settings.
-CHECKSUM_ENV = runtime_env.CHECKSUM_SETTINGS
 # Anything that would override or contradict the explicit key and endpoint below.
 CONFLICTING_ENV = (
     "AWS_SESSION_TOKEN",

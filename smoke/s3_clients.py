@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 from infra import runtime_env as env
+from infra.s3_config import b2_safe_config
 from smoke.target import SmokeTarget
 
 WHEN_REQUIRED = env.CHECKSUM_SETTINGS[env.REQUEST_CHECKSUM]
@@ -41,19 +41,6 @@ class RequestStats:
             self.uploaded_bytes += size
 
 
-def client_config(*, connect_timeout: float, read_timeout: float, max_attempts: int) -> Config:
-    return Config(
-        signature_version="s3v4",
-        request_checksum_calculation=WHEN_REQUIRED,
-        response_checksum_validation=WHEN_REQUIRED,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        # total_max_attempts counts the first try; max_attempts would count only retries.
-        retries={"total_max_attempts": max_attempts, "mode": "standard"},
-        s3={"addressing_style": "path"},
-    )
-
-
 def make_client(
     target: SmokeTarget,
     stats: RequestStats,
@@ -71,7 +58,7 @@ def make_client(
     client = session.client(
         "s3",
         endpoint_url=target.endpoint,
-        config=client_config(
+        config=b2_safe_config(
             connect_timeout=connect_timeout, read_timeout=read_timeout, max_attempts=max_attempts
         ),
     )

@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from infra import runtime_env as env
 from infra.expectations import Expectation, expectations_for
 from infra.plan import KeyPlan, StackPlan
+
+if TYPE_CHECKING:
+    from infra.local import LocalDeployment
 from infra.runtime_env import KeyPair as Credentials
 
 B2_HOST_SUFFIX = ".backblazeb2.com"
@@ -170,6 +174,42 @@ def target_from_bundle(
     """A stack's per-role environment bundle output, read like the environment."""
     target = target_from_environment(bundle, plan=plan, role=role)
     return SmokeTarget(**{**target.__dict__, "source": source, "unenforced": frozenset()})
+
+
+def target_from_local(
+    deployment: LocalDeployment, *, plan: StackPlan, role: str, source: str
+) -> SmokeTarget:
+    """A local deployment as the suite sees it: the role's key, and what it cannot enforce."""
+    check_role(plan, role)
+    return SmokeTarget(
+        source=source,
+        endpoint=deployment.endpoint,
+        region=deployment.region,
+        bucket=deployment.bucket,
+        role=role,
+        credentials=deployment.credentials[role],
+        plan=plan,
+        other_bucket=deployment.other_bucket,
+        unenforced=deployment.unenforced,
+        notes=deployment.notes,
+    )
+
+
+def local_environment(deployment: LocalDeployment, role: str) -> dict[str, str]:
+    """What `--env` needs to test a local deployment as `role` (read back by
+    `target_from_environment`)."""
+    creds = deployment.credentials[role]
+    return {
+        **env.environment_bundle(
+            endpoint=deployment.endpoint,
+            region=deployment.region,
+            bucket=deployment.bucket,
+            key_id=creds.access_key_id,
+            secret=creds.secret_access_key,
+        ),
+        UNENFORCED_VARIABLE: ",".join(sorted(deployment.unenforced)),
+        OTHER_BUCKET_VARIABLE: deployment.other_bucket,
+    }
 
 
 def current_environment() -> Mapping[str, str]:

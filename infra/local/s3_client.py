@@ -8,23 +8,19 @@ import boto3
 from botocore.config import Config
 
 from infra.local.model import LocalDeployment, RoleCredentials
+from infra.s3_config import b2_safe_config
 
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 15.0
+MAX_ATTEMPTS = 3  # the first try and two retries
 
 
 def client_config(
     connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT
 ) -> Config:
-    """Checksums only when required (B2 rejects the default ones), SigV4, path style."""
-    return Config(
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-        signature_version="s3v4",
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries={"max_attempts": 2, "mode": "standard"},
-        s3={"addressing_style": "path"},
+    """The kit's B2-safe configuration, with the local server's timeouts."""
+    return b2_safe_config(
+        connect_timeout=connect_timeout, read_timeout=read_timeout, max_attempts=MAX_ATTEMPTS
     )
 
 

@@ -1,22 +1,17 @@
 """The real program (infra/ entry point, `PixeltableStorage`) with ciSecrets configured.
 
 Runs through the Pulumi-program harness of tests/pulumi (the `pulumi_b2` stand-in,
-engine-like mocks). Until `infra/program.py` calls `declare_ci_secrets` itself, the test
-runs the program and then the one line proposed for it, against the storage the program
-returned; once the line is in the program, the program runs alone. The checks are the same.
+engine-like mocks).
 """
 
 from __future__ import annotations
 
-import ast
-import inspect
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from infra.stack_source import PROJECT_ROOT, load_plan_from_pulumi
+from infra.stack_source import PROJECT_ROOT
 from tests.ci.ci_fixtures import NS, PROPOSED_CI_SECRETS, shipped_plan_with_ci
 from tests.ci.mock_engine import is_secret, plain
 
@@ -30,26 +25,12 @@ ensure_pulumi_b2()
 
 from pxb2_pulumi_harness import BUCKET_TYPE, KEY_TYPE, run_stack, stack_document  # noqa: E402
 
-from infra import program as infra_program  # noqa: E402
 from infra.ci_config import CONSTANT_VALUES, CiValue  # noqa: E402
-from infra.ci_secrets import COMPONENT_TYPE, declare_ci_secrets  # noqa: E402
+from infra.ci_secrets import COMPONENT_TYPE  # noqa: E402
 
 GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 GH_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
 GL_VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
-PROGRAM_CALLS_IT = any(
-    isinstance(node, ast.Call) and getattr(node.func, "id", None) == "declare_ci_secrets"
-    for node in ast.walk(ast.parse(inspect.getsource(infra_program)))
-)
-
-
-def program_with_ci_secrets() -> Any:
-    """The program, plus the call proposed for infra/program.py when it is not there yet."""
-    storage = infra_program.run_program()
-    if not PROGRAM_CALLS_IT:
-        plan = load_plan_from_pulumi()
-        declare_ci_secrets(plan, storage.keys, storage.bucket.bucket_name)  # the proposed line
-    return storage
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -57,7 +38,7 @@ def test_the_program_pushes_each_key_from_the_storage_component(stack: str, tmp_
     plan = shipped_plan_with_ci(stack, tmp_path)
     document = stack_document(stack)
     document["config"].setdefault(f"{NS}:ciSecrets", PROPOSED_CI_SECRETS[stack])
-    run = run_stack(stack, document, program=None if PROGRAM_CALLS_IT else program_with_ci_secrets)
+    run = run_stack(stack, document)
 
     (component,) = run.of_type(COMPONENT_TYPE)
     keys = {r.name.removesuffix("-key"): r for r in run.of_type(KEY_TYPE)}

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from infra.local import LocalDeployment, client_for, local_deployment
+from infra.local import LocalDeployment, client_for, local_deployment, s3_client
+from infra.runtime_env import KeyPair
 from infra.stack_source import load_plan_for_stack
 from tests.pixeltable.pxt_support import stop_leftovers
 
@@ -30,19 +29,7 @@ def _free_port() -> int:
 
 
 def b2_safe_client(endpoint: str, region: str, key_id: str, secret: str) -> Any:
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=key_id,
-        aws_secret_access_key=secret,
-        config=Config(
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            signature_version="s3v4",
-            s3={"addressing_style": "path"},
-        ),
-    )
+    return s3_client(endpoint, region, KeyPair(key_id, secret))
 
 
 @pytest.fixture(scope="module")

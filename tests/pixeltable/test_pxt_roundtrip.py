@@ -41,10 +41,10 @@ FIXTURES_PREFIX = "smoke/fixtures/"
 
 
 def test_redact_scrubs_secrets_and_signatures() -> None:
-    text = "key FAKEKEYID123456 secret s3cr3t-value url ?X-Amz-Signature=abcdef&X-Amz-Credential=AK/x"
-    cleaned = rt.redact(text, ("s3cr3t-value", "FAKEKEYID123456", ""))
+    text = "key FAKE123456 secret s3cr3t-value url ?X-Amz-Signature=abcdef&X-Amz-Credential=AK/x"
+    cleaned = rt.redact(text, ("s3cr3t-value", "FAKE123456", ""))
     assert "s3cr3t-value" not in cleaned
-    assert "FAKEKEYID123456" not in cleaned
+    assert "FAKE123456" not in cleaned
     assert "abcdef" not in cleaned
     assert "AK/x" not in cleaned
     assert len(rt.redact("x" * 5000, ())) < 1600

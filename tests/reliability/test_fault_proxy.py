@@ -1,8 +1,7 @@
 """The fault proxy against a real local S3 server, with real boto3 clients.
 
 Upstream is `infra.local.local_deployment` (SeaweedFS, the dev plan applied) used with
-the "smoke" role's key; when infra.local is missing, moto's server stands in and the
-tests that need signature checking are skipped.
+the "smoke" role's key.
 """
 
 from __future__ import annotations
@@ -77,7 +76,6 @@ class Upstream:
     prefix: str
     access_key_id: str
     secret_access_key: str = field(repr=False)
-    verifies_signatures: bool
 
 
 @contextlib.contextmanager
@@ -93,36 +91,12 @@ def _local_deployment_upstream() -> Iterator[Upstream]:
             PLAN.key(SMOKE_ROLE).name_prefix or "",
             creds.access_key_id,
             creds.secret_access_key,
-            verifies_signatures=True,
         )
-
-
-@contextlib.contextmanager
-def _moto_upstream() -> Iterator[Upstream]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        upstream = Upstream(
-            f"http://{host}:{port}", "us-east-1", "fault-proxy", "", "AKMOTO", "moto-secret", False
-        )
-        direct_client(upstream).create_bucket(Bucket=upstream.bucket)
-        yield upstream
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[Upstream]:
-    try:
-        import infra.local  # noqa: F401
-    except ImportError:
-        source = _moto_upstream()
-    else:
-        source = _local_deployment_upstream()
-    with source as server:
+    with _local_deployment_upstream() as server:
         yield server
 
 
@@ -502,8 +476,6 @@ def test_signatures_are_checked_upstream_through_the_proxy(
     proxy: FaultProxy, upstream: Upstream, prefix: str
 ) -> None:
     """The Host header reaches the server as the client signed it: right keys pass, wrong fail."""
-    if not upstream.verifies_signatures:
-        pytest.skip("the stand-in upstream (moto) does not verify signatures")
     client(upstream, proxy.url).put_object(Bucket=upstream.bucket, Key=f"{prefix}s", Body=b"x")
     wrong = client(upstream, proxy.url, secret="x" * 40, attempts=1)
     with pytest.raises(ClientError) as refused:

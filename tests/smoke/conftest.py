@@ -16,10 +16,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from infra import runtime_env as env
 from infra.local import LocalDeployment, local_deployment
 from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
-from smoke.target import OTHER_BUCKET_VARIABLE, UNENFORCED_VARIABLE
+from smoke.target import local_environment
 
 SERVER_PROCESS_NAMES = frozenset({"weed", "postgres"})
 
@@ -81,18 +80,7 @@ def run_smoke(
 
 def environment_for(deployment: LocalDeployment, role: str, **overrides: str) -> dict[str, str]:
     """What a user would export for `--env`, from a local deployment's role key."""
-    creds = deployment.credentials[role]
-    values = env.environment_bundle(
-        endpoint=deployment.endpoint,
-        region=deployment.region,
-        bucket=deployment.bucket,
-        key_id=creds.access_key_id,
-        secret=creds.secret_access_key,
-    )
-    values[UNENFORCED_VARIABLE] = ",".join(sorted(deployment.unenforced))
-    values[OTHER_BUCKET_VARIABLE] = deployment.other_bucket
-    values.update(overrides)
-    return values
+    return {**local_environment(deployment, role), **overrides}
 
 
 @pytest.fixture(scope="module")
