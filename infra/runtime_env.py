@@ -6,6 +6,7 @@ emulation and the smoke suite's `--env` mode.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
@@ -15,6 +16,15 @@ REGION = "AWS_DEFAULT_REGION"
 BUCKET = "PXT_B2_BUCKET"
 REQUEST_CHECKSUM = "AWS_REQUEST_CHECKSUM_CALCULATION"
 RESPONSE_CHECKSUM = "AWS_RESPONSE_CHECKSUM_VALIDATION"
+# What Pixeltable reads natively (pixeltable/config.py): where computed and inserted media go,
+# and the AWS config profile its own B2 client (https://s3.<region>.backblazeb2.com URLs) uses.
+OUTPUT_MEDIA_DEST = "PIXELTABLE_OUTPUT_MEDIA_DEST"
+INPUT_MEDIA_DEST = "PIXELTABLE_INPUT_MEDIA_DEST"
+B2_PROFILE = "PIXELTABLE_B2_PROFILE"
+AWS_CONFIG_FILE = "AWS_CONFIG_FILE"
+# Under the role's prefix: what Pixeltable writes on its own, apart from anything else there.
+OUTPUT_SUBPREFIX = "pixeltable/output/"
+INPUT_SUBPREFIX = "pixeltable/input/"
 
 # B2 rejects the checksum headers boto3 >= 1.36 sends by default.
 CHECKSUM_SETTINGS: dict[str, str] = {
@@ -33,6 +43,55 @@ class KeyPair:
 
 SECRET_NAMES: frozenset[str] = frozenset({SECRET_ACCESS_KEY})
 REQUIRED_NAMES: tuple[str, ...] = (ACCESS_KEY_ID, SECRET_ACCESS_KEY, ENDPOINT_URL, BUCKET)
+# Without these, Pixeltable's boto3 clients silently go unsigned and drop the endpoint.
+CREDENTIAL_NAMES: tuple[str, ...] = (ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+
+
+def b2_object_url(endpoint: str, bucket: str, key: str = "") -> str:
+    """Pixeltable's native B2 address: `https://s3.<region>.backblazeb2.com/<bucket>/<key>`."""
+    return f"{endpoint.rstrip('/')}/{bucket}/{key}"
+
+
+def pixeltable_settings(
+    *, endpoint: str, bucket: str, prefix: str, writes: bool, profile: str | None = None
+) -> dict[str, str]:
+    """Pixeltable's media destinations under the role's prefix (only for a role that may write
+    there), and the profile name for its B2 client when a profile is handed out too."""
+    settings: dict[str, str] = {}
+    if writes:
+        settings[OUTPUT_MEDIA_DEST] = b2_object_url(endpoint, bucket, prefix + OUTPUT_SUBPREFIX)
+        settings[INPUT_MEDIA_DEST] = b2_object_url(endpoint, bucket, prefix + INPUT_SUBPREFIX)
+    if profile:
+        settings[B2_PROFILE] = profile
+    return settings
+
+
+def profile_name(project: str, stack: str, role: str) -> str:
+    """The AWS config profile handed to a role's shell, e.g. `pixeltable-b2-dev-smoke`."""
+    return f"{project}-{stack}-{role}"
+
+
+def profile_settings(endpoint: str, region: str) -> dict[str, str]:
+    """An AWS config profile for B2: endpoint, region, and B2's two checksum settings."""
+    return {
+        "endpoint_url": endpoint,
+        "region": region,
+        "request_checksum_calculation": CHECKSUM_SETTINGS[REQUEST_CHECKSUM],
+        "response_checksum_validation": CHECKSUM_SETTINGS[RESPONSE_CHECKSUM],
+    }
+
+
+def aws_config_text(profile: str, settings: dict[str, str], key: KeyPair) -> str:
+    """One profile of an AWS config file, the key included: an explicitly named profile makes
+    botocore ignore AWS_ACCESS_KEY_ID, so a profile without its key would leave Pixeltable
+    unsigned. Treat the text as a secret."""
+    lines = [f"[profile {profile}]"]
+    lines += [f"{name} = {value}" for name, value in settings.items()]
+    lines += [
+        f"aws_access_key_id = {key.access_key_id}",
+        f"aws_secret_access_key = {key.secret_access_key}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def non_secret_settings(endpoint: str, region: str, bucket: str) -> dict[str, str]:
@@ -41,14 +100,33 @@ def non_secret_settings(endpoint: str, region: str, bucket: str) -> dict[str, st
 
 
 def environment_bundle(
-    *, endpoint: str, region: str, bucket: str, key_id: str, secret: str
+    *,
+    endpoint: str,
+    region: str,
+    bucket: str,
+    key_id: str,
+    secret: str,
+    prefix: str | None = None,
+    writes: bool = False,
 ) -> dict[str, str]:
-    """Everything a runtime needs, secret included: treat the result as a secret."""
+    """Everything a runtime needs, secret included: treat the result as a secret. With the
+    role's `prefix`, Pixeltable's media destinations too (when the role `writes`)."""
+    pixeltable = (
+        pixeltable_settings(endpoint=endpoint, bucket=bucket, prefix=prefix, writes=writes)
+        if prefix is not None
+        else {}
+    )
     return {
         ACCESS_KEY_ID: key_id,
         SECRET_ACCESS_KEY: secret,
         **non_secret_settings(endpoint, region, bucket),
+        **pixeltable,
     }
+
+
+def missing_credentials(environ: Mapping[str, str]) -> list[str]:
+    """The credential variables that are unset or empty (no anonymous fallback allowed)."""
+    return [name for name in CREDENTIAL_NAMES if not environ.get(name)]
 
 
 ROLE_BUNDLE_SUFFIX = "Environment"

@@ -24,6 +24,8 @@ B2_HOST_SUFFIX = ".backblazeb2.com"
 DEFAULT_SIGNING_REGION = "us-east-1"
 UNENFORCED_VARIABLE = "PXB2_UNENFORCED"
 OTHER_BUCKET_VARIABLE = "PXB2_OTHER_BUCKET"
+# Set (to the reason) where B2's S3 API is served without its native API: the B2 twin.
+NATIVE_API_VARIABLE = "PXB2_NO_NATIVE_API"
 
 
 class UsageError(Exception):
@@ -42,6 +44,7 @@ class SmokeTarget:
     other_bucket: str | None = None
     unenforced: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
+    no_native_api: str | None = None
 
     @property
     def is_b2(self) -> bool:
@@ -165,6 +168,7 @@ def target_from_environment(
         plan=plan,
         other_bucket=environ.get(OTHER_BUCKET_VARIABLE) or None,
         unenforced=parse_unenforced(environ.get(UNENFORCED_VARIABLE)),
+        no_native_api=environ.get(NATIVE_API_VARIABLE) or None,
     )
 
 

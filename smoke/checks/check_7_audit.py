@@ -20,6 +20,8 @@ def check_b2_state_matches_plan(ctx: SmokeContext, note) -> None:
             "not verifiable: the audit reads B2's native API, and this endpoint is not B2 "
             "(tests/audit runs it against b2sdk's simulator)"
         )
+    if target.no_native_api:
+        pytest.skip(f"not verifiable: {target.no_native_api}")
     if target.plan is None:
         pytest.skip("not verifiable: no stack plan given (use --stack or --plan-file)")
     from smoke.audit.compare import audit

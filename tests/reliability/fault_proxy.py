@@ -30,6 +30,7 @@ import re
 import select
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -197,6 +198,89 @@ def _acl_request_rejection(path: str, named: Mapping[str, str]) -> B2Rejection |
             "query acl with an access control policy body",
         )
     return None
+
+
+@dataclass(frozen=True)
+class B2KeyScope:
+    """What B2 knows about one application key that decides ListBuckets over S3.
+
+    B2's S3 mapping: ListBuckets needs `listBuckets`, and a key restricted to a bucket
+    additionally needs `listAllBucketNames`. Only capability names are held, never a secret.
+    """
+
+    capabilities: frozenset[str]
+    bucket_restricted: bool = True
+
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def access_key_id(target: str, headers: Iterable[tuple[str, str]]) -> str | None:
+    """The access key id a SigV4 request (header or presigned query) was signed with."""
+    match = _CREDENTIAL.search(lower_headers(headers).get("authorization", ""))
+    if match:
+        return match.group(1)
+    for name, value in parse_qsl(urlsplit(target).query, keep_blank_values=True):
+        if name == "X-Amz-Credential":
+            return value.split("/", 1)[0] or None
+    return None
+
+
+def is_list_buckets(
+    method: str, target: str, headers: Iterable[tuple[str, str]], service_host: str | None
+) -> bool:
+    """GET / addressed to the service itself (not `GET /` on a virtual-hosted bucket)."""
+    if method.upper() != "GET" or split_target(target)[0] != "/":
+        return False
+    host = lower_headers(headers).get("host", "").rsplit(":", 1)[0].lower()
+    return not (service_host and host.endswith("." + service_host.lower()))
+
+
+def is_head_bucket(
+    method: str, target: str, headers: Iterable[tuple[str, str]], service_host: str | None
+) -> bool:
+    """HEAD on a bucket: `/bucket` path-style, or `/` on `<bucket>.<service_host>`."""
+    if method.upper() != "HEAD":
+        return False
+    path = split_target(target)[0]
+    if path.strip("/") and "/" not in path.strip("/"):
+        return True
+    return path == "/" and not is_list_buckets("GET", target, headers, service_host)
+
+
+def b2_key_rejection(
+    method: str,
+    target: str,
+    headers: Iterable[tuple[str, str]],
+    keys: Mapping[str, B2KeyScope],
+    service_host: str | None = None,
+) -> B2Rejection | None:
+    """B2's ListBuckets/HeadBucket rules for the keys it knows; None for other requests and
+    unknown keys. HeadBucket needs listBuckets; ListBuckets needs listBuckets and, for a
+    bucket-restricted key, listAllBucketNames too."""
+    header_items = list(headers)
+    if not keys:
+        return None
+    if is_list_buckets(method, target, header_items, service_host):
+        operation, needed = "ListBuckets", ["listBuckets", "listAllBucketNames"]
+    elif is_head_bucket(method, target, header_items, service_host):
+        operation, needed = "HeadBucket", ["listBuckets"]
+    else:
+        return None
+    scope = keys.get(access_key_id(target, header_items) or "")
+    if scope is None:
+        return None
+    if not scope.bucket_restricted:
+        needed = [name for name in needed if name != "listAllBucketNames"]
+    missing = [name for name in needed if name not in scope.capabilities]
+    if not missing:
+        return None
+    return B2Rejection(
+        "AccessDenied",
+        f"not entitled: {operation} needs " + " and ".join(missing) + " for this key",
+        f"{operation} without " + "+".join(missing),
+        status=403,
+    )
 
 
 class Fault(StrEnum):
@@ -427,6 +511,15 @@ class _ProxyServer(ThreadingHTTPServer):
         self._counter = itertools.count(1)
         super().__init__(address, _Handler)
 
+    def get_request(self) -> tuple[socket.socket, tuple[str, int]]:
+        """With TLS, wrap each accepted connection; its handshake runs in the connection's
+        own thread (see _Handler.setup), so one slow client never blocks the others."""
+        sock, address = super().get_request()
+        context = self.proxy._ssl_context
+        if context is not None:
+            sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
     def handle_error(self, request: object, client_address: object) -> None:
         """A connection that broke outside a request (say, reset while idle): note it quietly."""
         LOG.debug("fault proxy: connection ended abruptly: %s", _describe(sys.exc_info()[1]))
@@ -450,6 +543,9 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 120
 
     def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(self.timeout)
+            self.request.do_handshake()  # a failed handshake ends this connection only
         super().setup()
         self._expect_continue = False
         self.server.proxy._track_socket(self.connection)
@@ -505,8 +601,21 @@ class FaultProxy:
         upstream_timeout: float = 60.0,
         b2_compat: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        host: str = "127.0.0.1",
+        ssl_context: ssl.SSLContext | None = None,
+        b2_keys: Mapping[str, B2KeyScope] | None = None,
+        service_host: str | None = None,
     ) -> None:
+        """`ssl_context` serves HTTPS (the B2 twin's TLS front); `b2_keys` (access key id ->
+        B2KeyScope) lets B2 mode apply B2's ListBuckets rule; `service_host` is the endpoint's
+        host name, so `GET /` on `<bucket>.<service_host>` is not taken for ListBuckets."""
         self._upstream_host, self._upstream_port = _loopback_upstream(upstream)
+        if not _is_loopback(host):
+            raise ValueError(f"host={host!r}: the fault proxy listens on a loopback address only")
+        self._host = host
+        self._ssl_context = ssl_context
+        self._b2_keys = dict(b2_keys or {})
+        self._service_host = service_host
         self.upstream = f"http://{self._upstream_host}:{self._upstream_port}"
         self._port = port
         self._upstream_timeout = upstream_timeout
@@ -534,7 +643,7 @@ class FaultProxy:
         if self._server is None:
             raise RuntimeError("FaultProxy is not running: call start() or use it in a with block")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._ssl_context else 'http'}://{host}:{port}"
 
     @property
     def port(self) -> int:
@@ -544,7 +653,7 @@ class FaultProxy:
         if self._server is not None:
             raise RuntimeError("FaultProxy.start(): already running")
         self._stopping.clear()
-        self._server = _ProxyServer(self, ("127.0.0.1", self._port))
+        self._server = _ProxyServer(self, (self._host, self._port))
         self._serve_thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -767,7 +876,9 @@ class FaultProxy:
         exchange = _Exchange(handler, time.monotonic())
         method, target = handler.command, handler.path
         header_items = list(handler.headers.items())
-        b2 = b2_rejection(method, target, header_items)
+        b2 = b2_rejection(method, target, header_items) or b2_key_rejection(
+            method, target, header_items, self._b2_keys, self._service_host
+        )
         decision = self.schedule.decide(method, target, b2)
         self._begin()
         try:
@@ -1089,14 +1200,18 @@ def _describe(error: BaseException | None) -> str:
     return f"{type(error).__name__}: {reason}" if reason else type(error).__name__
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _loopback_upstream(upstream: str) -> tuple[str, int]:
     """Host and port of an http:// upstream on this machine; anything else is refused."""
     parts = urlsplit(upstream)
     host = parts.hostname or ""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
+    loopback = _is_loopback(host)
     if parts.scheme != "http" or not loopback or parts.port is None:
         raise ValueError(
             f"upstream={upstream!r}: the fault proxy only forwards plain HTTP to a local "
