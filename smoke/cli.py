@@ -37,6 +37,7 @@ GROUPS = (
     "bucket settings",
     "object round trip",
     "pixeltable",
+    "pixeltable b2",
     "audit",
     "cleanup",
 )

@@ -45,6 +45,10 @@ CONFLICTING_ENV = (
     "AWS_USE_DUALSTACK_ENDPOINT",
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
+    # Pixeltable's own settings from a role's bundle: the suite chooses every destination itself.
+    runtime_env.OUTPUT_MEDIA_DEST,
+    runtime_env.INPUT_MEDIA_DEST,
+    runtime_env.B2_PROFILE,
 )
 SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN")
 _SIGNED_QUERY = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'\"]+", re.I)
@@ -484,4 +488,104 @@ def run_pixeltable_roundtrip(
         text_query=text_query,
         text_top=text_top,
         text_asserted=real_model,
+    )
+
+
+# ---------------------------------------------------------------- Pixeltable's native B2 path
+
+NATIVE_B2_SUBPREFIX = "pixeltable-b2/"
+
+
+def key_of_b2_url(url: str, endpoint: str, bucket: str) -> str:
+    """The object key of a native B2 URL (`<endpoint>/<bucket>/<key>`); anything else is an
+    error."""
+    base = runtime_env.b2_object_url(endpoint, bucket)
+    if not url.startswith(base):
+        raise ValueError(f"{url!r} is not an object under {base}")
+    return url[len(base) :]
+
+
+def run_native_b2_roundtrip(
+    *,
+    endpoint: str,
+    bucket: str,
+    fixture_keys: Mapping[str, str],
+    fixtures: tuple[MediaFixture, ...],
+    run_prefix: str,
+    s3_client: Any,
+    on_step: OnStep | None = None,
+) -> RoundTripResult:
+    """Pixeltable's own B2 store: images inserted from `https://s3.<region>.backblazeb2.com/
+    <bucket>/<key>` URLs and a computed column written to such a `destination=`, which
+    Pixeltable sends through its own boto3 client (region `auto`, no checksum setting of its
+    own: only the environment keeps B2 uploads working). Verified with boto3."""
+    steps = _Steps(on_step)
+    missing = runtime_env.missing_credentials(os.environ)
+    images_in = [f for f in fixtures if f.kind == "image"]
+    if missing or not images_in or not run_prefix.endswith("/"):
+        raise RoundTripError(
+            "inputs",
+            f"{', '.join(missing)} not set: Pixeltable would fall back to unsigned requests"
+            if missing
+            else "need image fixtures and a run_prefix ending in '/'",
+        )
+    counts: dict[str, int] = {}
+    dir_name = directory_name(run_prefix) + "_b2"
+
+    with steps.step("b2_init") as detail:
+        initialise_pixeltable()
+        import pixeltable as pxt
+
+        pxt.create_dir(dir_name)
+        detail.text = dir_name
+
+    with steps.step("b2_insert_urls") as detail:
+        images = pxt.create_table(f"{dir_name}.images", {"name": pxt.String, "img": pxt.Image})
+        rows = [
+            {
+                "name": f.name,
+                "img": runtime_env.b2_object_url(endpoint, bucket, fixture_keys[f.name]),
+            }
+            for f in images_in
+        ]
+        status = images.insert(rows)
+        sizes = {
+            row["name"]: row["size"]
+            for row in images.select(images.name, size=images.img.width).collect()
+        }
+        counts["b2 images"] = len(sizes)
+        _check(
+            len(sizes) == len(images_in) and status.num_excs == 0,
+            f"{len(sizes)} of {len(images_in)} images stored from {endpoint}/{bucket}/ URLs",
+        )
+        for fixture in images_in:
+            _check(
+                sizes[fixture.name] == _image(fixture.data).size[0],
+                f"{fixture.name}: Pixeltable decoded a different image from its B2 URL",
+            )
+        detail.text = f"{len(sizes)} images from {runtime_env.b2_object_url(endpoint, bucket)}"
+
+    destination = runtime_env.b2_object_url(endpoint, bucket, f"{run_prefix}{NATIVE_B2_SUBPREFIX}")
+    with steps.step("b2_destination") as detail:
+        images.add_computed_column(thumb=images.img.resize(THUMBNAIL_SIZE), destination=destination)
+        urls = [row["url"] for row in images.select(url=images.thumb.fileurl).collect()]
+        _check(
+            len(urls) == len(images_in) and all(u and u.startswith(destination) for u in urls),
+            f"{sum(bool(u) and u.startswith(destination) for u in urls)} of {len(images_in)} "
+            f"thumbnails stored under {destination}",
+        )
+        detail.text = f"{len(urls)} thumbnails written to {destination}"
+
+    with steps.step("b2_verify_output") as detail:
+        keys = sorted(key_of_b2_url(url, endpoint, bucket) for url in urls)
+        listed = sorted(_list_keys(s3_client, bucket, f"{run_prefix}{NATIVE_B2_SUBPREFIX}"))
+        _check(listed == keys, f"boto3 lists {len(listed)} objects, Pixeltable reports {len(keys)}")
+        sample = s3_client.get_object(Bucket=bucket, Key=keys[0])["Body"].read()
+        size = _image(sample).size
+        _check(size == THUMBNAIL_SIZE, f"{keys[0]} is {size[0]}x{size[1]}, not 32x32")
+        counts["b2 outputs"] = len(keys)
+        detail.text = f"{len(keys)} objects listed and decoded with boto3 ({keys[0]})"
+
+    return RoundTripResult(
+        directory=dir_name, steps=tuple(steps.done), output_keys=tuple(keys), counts=counts
     )

@@ -182,9 +182,10 @@ class B2Twin:
             raise TwinError(f"--role {role!r}: the plan has no such role ({', '.join(self.roles)})")
         return dict(self.roles[role])
 
-    def command(self, argv: Sequence[str]) -> list[str]:
-        """`argv` wrapped to run inside the twin's namespaces."""
-        return ["nsenter", f"--target={self.pid}", "--mount", "--net", "--", *argv]
+    def command(self, argv: Sequence[str], cwd: str | os.PathLike[str] | None = None) -> list[str]:
+        """`argv` wrapped to run inside the twin's namespaces, in `cwd` (default: ours)."""
+        where = os.fspath(cwd) if cwd is not None else os.getcwd()
+        return ["nsenter", f"--target={self.pid}", "--mount", "--net", f"--wd={where}", "--", *argv]
 
     def run(
         self,
@@ -203,7 +204,7 @@ class B2Twin:
         }
         environ = {**base, **self.environment(role), **(extra_env or {})}
         options.setdefault("check", False)
-        return subprocess.run(self.command(argv), env=environ, **options)
+        return subprocess.run(self.command(argv, options.get("cwd")), env=environ, **options)
 
     def stop(self) -> None:
         """Close the twin's stdin (it stops itself), then SIGTERM, then SIGKILL, by PID."""
