@@ -1,9 +1,10 @@
 """Run inside the twin as one role: put media in the bucket, then run the guide unchanged.
 
-`python -m tests.twin.seed_runner` uploads the smoke fixtures under the role's prefix
-(the user's bucket already holds media), builds the tiny CLIP model, writes the guide's
-placeholders and runs `backblaze_guide.py` in a temporary Pixeltable home whose
-PostgreSQL is stopped and removed afterwards, whatever the guide does.
+`python -m tests.twin.seed_runner ROLE_PREFIX CLIP_DIR` uploads the smoke fixtures under
+the role's prefix (the user's bucket already holds media), writes the guide's placeholders
+(the model id: a tiny CLIP checkpoint built by smoke/tiny_clip.py in CLIP_DIR) and runs
+`backblaze_guide.py` in a temporary Pixeltable home whose PostgreSQL is stopped and
+removed afterwards, whatever the guide does.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ from infra import runtime_env as env
 from smoke.context import fixtures_prefix_for
 from smoke.media_fixtures import build_fixtures, upload_fixtures
 from smoke.pixeltable_home import temporary_pixeltable_home
-from smoke.tiny_clip import build_tiny_clip
 
 GUIDE = Path(__file__).with_name("backblaze_guide.py")
 
 
 def main() -> int:
-    role_prefix = sys.argv[1]
+    role_prefix, model_id = sys.argv[1], sys.argv[2]
     bucket = os.environ[env.BUCKET]
     fixtures = build_fixtures()
     keys = upload_fixtures(boto3.client("s3"), bucket, fixtures_prefix_for(role_prefix)).keys
@@ -37,7 +37,7 @@ def main() -> int:
             "images": [keys[f.name] for f in fixtures if f.kind == "image"],
             "video": next(keys[f.name] for f in fixtures if f.kind == "video"),
             "document": next(keys[f.name] for f in fixtures if f.name.endswith(".pdf")),
-            "model_id": str(build_tiny_clip(Path(work) / "clip")),
+            "model_id": model_id,
         }
         values = Path(work) / "placeholders.json"
         values.write_text(json.dumps(placeholders))
