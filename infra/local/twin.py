@@ -43,6 +43,7 @@ READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 20.0
 _SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
 _MS_BIND = 4096
+_MNT_DETACH = 2
 _PR_SET_PDEATHSIG = 1
 
 
@@ -82,9 +83,22 @@ def _bind_mount(source: Path, target: str) -> None:
         raise OSError(error, f"bind-mounting {source} over {target}: {os.strerror(error)}")
 
 
+def _unmount(target: str) -> None:
+    ctypes.CDLL(None, use_errno=True).umount2(target.encode(), _MNT_DETACH)
+
+
 def _serve(stack_file: Path, workdir: Path) -> int:
     """Runs as the namespace's first process; prints one JSON line when ready, then serves
-    until stdin closes (the parent ended) or SIGTERM."""
+    until stdin closes (the parent ended) or SIGTERM. Removes its directory on the way out,
+    so a parent killed outright leaves nothing behind either."""
+    try:
+        return _serve_until_stopped(stack_file, workdir)
+    finally:
+        _unmount("/etc/hosts")  # a mount point cannot be removed while mounted
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _serve_until_stopped(stack_file: Path, workdir: Path) -> int:
     import trustme
 
     from infra.local import local_deployment
@@ -204,6 +218,7 @@ class B2Twin:
         }
         environ = {**base, **self.environment(role), **(extra_env or {})}
         options.setdefault("check", False)
+        options.setdefault("preexec_fn", _death_signal)  # the command ends with its run too
         return subprocess.run(self.command(argv, options.get("cwd")), env=environ, **options)
 
     def stop(self) -> None:
