@@ -79,15 +79,28 @@ def export_outputs(plan: StackPlan, storage: PixeltableStorage) -> None:
         bundle = pulumi.Output.all(
             key.application_key_id, secret, storage.s3_endpoint, bucket.bucket_name
         ).apply(
-            lambda values: runtime_env.environment_bundle(
+            lambda values, key_plan=key_plan: runtime_env.environment_bundle(
                 key_id=values[0],
                 secret=values[1],
                 endpoint=values[2],
                 region=plan.region,
                 bucket=values[3],
+                prefix=key_plan.name_prefix or "",
+                writes=key_plan.can("writeFiles"),
             )
         )
         pulumi.export(env_output(key_plan.role), pulumi.Output.secret(bundle))
+        profile = pulumi.Output.all(key.application_key_id, secret, storage.s3_endpoint).apply(
+            lambda values, role=key_plan.role: runtime_env.role_profile(
+                project=plan.project,
+                stack=plan.stack,
+                role=role,
+                endpoint=values[2],
+                region=plan.region,
+                key=runtime_env.KeyPair(values[0], values[1]),
+            )[1]
+        )
+        pulumi.export(runtime_env.role_profile_output(key_plan.role), pulumi.Output.secret(profile))
 
 
 def run_program() -> PixeltableStorage:

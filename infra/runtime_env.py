@@ -130,8 +130,23 @@ def missing_credentials(environ: Mapping[str, str]) -> list[str]:
 
 
 ROLE_BUNDLE_SUFFIX = "Environment"
+ROLE_PROFILE_SUFFIX = "AwsProfile"
 
 
 def role_bundle_output(role: str) -> str:
     """The stack output holding a role's environment bundle, e.g. `smokeEnvironment`."""
     return f"{role}{ROLE_BUNDLE_SUFFIX}"
+
+
+def role_profile_output(role: str) -> str:
+    """The stack output holding a role's AWS config profile (key included), e.g.
+    `smokeAwsProfile`."""
+    return f"{role}{ROLE_PROFILE_SUFFIX}"
+
+
+def role_profile(
+    *, project: str, stack: str, role: str, endpoint: str, region: str, key: KeyPair
+) -> tuple[str, str]:
+    """(profile name, AWS config text) for PIXELTABLE_B2_PROFILE: treat the text as a secret."""
+    name = profile_name(project, stack, role)
+    return name, aws_config_text(name, profile_settings(endpoint, region), key)

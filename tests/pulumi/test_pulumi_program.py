@@ -160,6 +160,7 @@ def test_outputs_names_values_and_secrecy(shipped: tuple[StackPlan, ProgramRun])
             program.key_id_output(role),
             program.key_secret_output(role),
             program.env_output(role),
+            runtime_env.role_profile_output(role),
         }
         assert out[program.key_id_output(role)] == key.state["applicationKeyId"]
         assert out[program.key_secret_output(role)] == key.state["applicationKey"]
@@ -171,7 +172,24 @@ def test_outputs_names_values_and_secrecy(shipped: tuple[StackPlan, ProgramRun])
             "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
             "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
             "PXT_B2_BUCKET": plan.bucket.name,
+            **(
+                {
+                    "PIXELTABLE_OUTPUT_MEDIA_DEST": f"{plan.endpoint}/{plan.bucket.name}/"
+                    f"{key_plan.name_prefix}pixeltable/output/",
+                    "PIXELTABLE_INPUT_MEDIA_DEST": f"{plan.endpoint}/{plan.bucket.name}/"
+                    f"{key_plan.name_prefix}pixeltable/input/",
+                }
+                if key_plan.can("writeFiles")
+                else {}
+            ),
         }
+        profile = out[runtime_env.role_profile_output(role)]
+        assert f"[profile {plan.project}-{plan.stack}-{role}]" in profile
+        assert f"endpoint_url = {plan.endpoint}" in profile
+        assert "request_checksum_calculation = when_required" in profile
+        assert "response_checksum_validation = when_required" in profile
+        assert f"aws_secret_access_key = {key.state['applicationKey']}" in profile
+        assert runtime_env.role_profile_output(role) in run.secret_outputs
         assert program.env_output(role) == runtime_env.role_bundle_output(role)
         assert {program.key_secret_output(role), program.env_output(role)} <= run.secret_outputs
         assert program.key_id_output(role) not in run.secret_outputs
