@@ -120,6 +120,8 @@ class CiValue(StrEnum):
     BUCKET = "bucket"
     REQUEST_CHECKSUM = "requestChecksumCalculation"
     RESPONSE_CHECKSUM = "responseChecksumValidation"
+    OUTPUT_MEDIA_DEST = "outputMediaDest"
+    INPUT_MEDIA_DEST = "inputMediaDest"
 
 
 # Per role, in this order: (source, base name, secret?)
@@ -129,7 +131,14 @@ ROLE_VALUES: tuple[tuple[CiValue, str, bool], ...] = (
     (CiValue.ENDPOINT, env.ENDPOINT_URL, False),
     (CiValue.REGION, env.REGION, False),
     (CiValue.BUCKET, env.BUCKET, False),
+    # Pixeltable's destinations under the role's prefix; pushed only for roles that write.
+    (CiValue.OUTPUT_MEDIA_DEST, env.OUTPUT_MEDIA_DEST, False),
+    (CiValue.INPUT_MEDIA_DEST, env.INPUT_MEDIA_DEST, False),
 )
+MEDIA_DEST_VALUES: dict[CiValue, str] = {
+    CiValue.OUTPUT_MEDIA_DEST: env.OUTPUT_MEDIA_DEST,
+    CiValue.INPUT_MEDIA_DEST: env.INPUT_MEDIA_DEST,
+}
 # Once per environment, never prefixed.
 ENVIRONMENT_VALUES: tuple[tuple[CiValue, str, bool], ...] = (
     (CiValue.REQUEST_CHECKSUM, env.REQUEST_CHECKSUM, False),

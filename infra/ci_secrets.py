@@ -36,8 +36,10 @@ import pulumi
 import pulumi_github as github
 import pulumi_gitlab as gitlab
 
+from infra import runtime_env as env
 from infra.ci_config import (
     CONSTANT_VALUES,
+    MEDIA_DEST_VALUES,
     CiValue,
     CiValuePlan,
     GithubTargetPlan,
@@ -100,7 +102,19 @@ def _value(
         return plan.region
     if item.source is CiValue.BUCKET:
         return bucket_name
+    if item.source in MEDIA_DEST_VALUES:
+        key = plan.key(item.role or "")
+        return pulumi.Output.from_input(bucket_name).apply(
+            lambda name: env.pixeltable_settings(
+                endpoint=plan.endpoint, bucket=name, prefix=key.name_prefix or "", writes=True
+            )[MEDIA_DEST_VALUES[item.source]]
+        )
     return CONSTANT_VALUES[item.source]
+
+
+def value_applies(item: CiValuePlan, plan: StackPlan) -> bool:
+    """Media destinations only for a role that may write there."""
+    return item.source not in MEDIA_DEST_VALUES or plan.key(item.role or "").can("writeFiles")
 
 
 def _key_dependency(item: CiValuePlan, keys: Mapping[str, ApplicationKeyLike]) -> list:
@@ -162,7 +176,7 @@ def _declare_github(
         )
         component.environments[(target.repository, target.environment)] = environment
         environment_deps.append(environment)
-    for item in target.values:
+    for item in (v for v in target.values if value_applies(v, plan)):
         opts = pulumi.ResourceOptions(
             parent=component,
             provider=provider,
@@ -211,7 +225,7 @@ def _declare_gitlab(
     bucket_name: pulumi.Input[str],
 ) -> None:
     place = f"{target.project}/{target.environment_scope}"
-    for item in target.values:
+    for item in (v for v in target.values if value_applies(v, plan)):
         value = _value(item, plan, keys, bucket_name)
         if item.secret:
             # Checked as soon as the key exists, before the variable is sent to GitLab.

@@ -84,11 +84,15 @@ def test_first_role_gets_the_conventional_names_and_a_prefixed_role_its_own(base
         ("AWS_ENDPOINT_URL", "app", CiValue.ENDPOINT, False),
         ("AWS_DEFAULT_REGION", "app", CiValue.REGION, False),
         ("PXT_B2_BUCKET", "app", CiValue.BUCKET, False),
+        ("PIXELTABLE_OUTPUT_MEDIA_DEST", "app", CiValue.OUTPUT_MEDIA_DEST, False),
+        ("PIXELTABLE_INPUT_MEDIA_DEST", "app", CiValue.INPUT_MEDIA_DEST, False),
         ("SMOKE_AWS_ACCESS_KEY_ID", "smoke", CiValue.KEY_ID, True),
         ("SMOKE_AWS_SECRET_ACCESS_KEY", "smoke", CiValue.APPLICATION_KEY, True),
         ("SMOKE_AWS_ENDPOINT_URL", "smoke", CiValue.ENDPOINT, False),
         ("SMOKE_AWS_DEFAULT_REGION", "smoke", CiValue.REGION, False),
         ("SMOKE_PXT_B2_BUCKET", "smoke", CiValue.BUCKET, False),
+        ("SMOKE_PIXELTABLE_OUTPUT_MEDIA_DEST", "smoke", CiValue.OUTPUT_MEDIA_DEST, False),
+        ("SMOKE_PIXELTABLE_INPUT_MEDIA_DEST", "smoke", CiValue.INPUT_MEDIA_DEST, False),
         ("AWS_REQUEST_CHECKSUM_CALCULATION", None, CiValue.REQUEST_CHECKSUM, False),
         ("AWS_RESPONSE_CHECKSUM_VALIDATION", None, CiValue.RESPONSE_CHECKSUM, False),
     ]
@@ -261,12 +265,12 @@ RULES = [
     ),
     pytest.param(
         many_roles(51),
-        [(f"{GH}[0].roles", "102 secrets"), (f"{GH}[0].roles", "155 variables")],
+        [(f"{GH}[0].roles", "102 secrets"), (f"{GH}[0].roles", "257 variables")],
         id="github-more-than-100-environment-secrets",
     ),
     pytest.param(
-        many_roles(34),
-        [(f"{GH}[0].roles", "104 variables")],
+        many_roles(20),  # 5 variables per role (media destinations counted for every role) + 2
+        [(f"{GH}[0].roles", "102 variables")],
         id="github-more-than-100-environment-variables",
     ),
     pytest.param(

@@ -18,7 +18,7 @@ import pulumi
 import pytest
 
 from infra.ci_config import CONSTANT_VALUES, CiValue, CiValuePlan
-from infra.ci_secrets import COMPONENT_TYPE, declare_ci_secrets
+from infra.ci_secrets import COMPONENT_TYPE, declare_ci_secrets, value_applies
 from infra.plan import StackPlan
 from infra.stack_source import PROJECT_ROOT
 from tests.ci import masking_case
@@ -64,10 +64,13 @@ def expected_value(plan: StackPlan, item: CiValuePlan) -> str:
         return fake_key_id(plan.key(item.role or "").key_name)
     if item.source is CiValue.APPLICATION_KEY:
         return fake_application_key(plan.key(item.role or "").key_name)
+    prefix = plan.key(item.role).name_prefix or "" if item.role else ""
     return {
         CiValue.ENDPOINT: plan.endpoint,
         CiValue.REGION: plan.region,
         CiValue.BUCKET: BUCKET,
+        CiValue.OUTPUT_MEDIA_DEST: f"{plan.endpoint}/{BUCKET}/{prefix}pixeltable/output/",
+        CiValue.INPUT_MEDIA_DEST: f"{plan.endpoint}/{BUCKET}/{prefix}pixeltable/input/",
         **CONSTANT_VALUES,
     }[item.source]
 
@@ -83,7 +86,7 @@ def check_against_plan(plan: StackPlan, recording: Recording) -> None:
     seen: set[str] = set()
     for target in plan.ci_secrets.github:
         provider = providers[target.owner]
-        for item in target.values:
+        for item in (v for v in target.values if value_applies(v, plan)):
             kind, name_field = (
                 (GH_SECRET, "secretName") if item.secret else (GH_VARIABLE, "variableName")
             )
@@ -98,7 +101,7 @@ def check_against_plan(plan: StackPlan, recording: Recording) -> None:
             seen.add(found.urn)
             check_value(plan, item, found, keys)
     for target in plan.ci_secrets.gitlab:
-        for item in target.values:
+        for item in (v for v in target.values if value_applies(v, plan)):
             (found,) = [
                 r
                 for r in recording.of_type(GL_VARIABLE)
@@ -164,6 +167,11 @@ def test_dev_pushes_the_smoke_key_under_the_conventional_names(tmp_path: Path):
         "PXT_B2_BUCKET": BUCKET,
         "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
         "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        # Pixeltable's own settings: where it writes, under the smoke role's prefix.
+        "PIXELTABLE_OUTPUT_MEDIA_DEST": f"https://s3.us-west-004.backblazeb2.com/{BUCKET}/"
+        "smoke/pixeltable/output/",
+        "PIXELTABLE_INPUT_MEDIA_DEST": f"https://s3.us-west-004.backblazeb2.com/{BUCKET}/"
+        "smoke/pixeltable/input/",
     }
     assert {r.inputs["repository"] for r in recording.of_type(GH_SECRET)} == {"media-platform"}
     (provider,) = recording.of_type(GH_PROVIDER)
@@ -223,6 +231,11 @@ def test_two_roles_in_one_environment(base):
             "SMOKE_PXT_B2_BUCKET",
             "AWS_REQUEST_CHECKSUM_CALCULATION",
             "AWS_RESPONSE_CHECKSUM_VALIDATION",
+            # both roles write, so both get Pixeltable's destinations under their prefixes
+            "PIXELTABLE_OUTPUT_MEDIA_DEST",
+            "PIXELTABLE_INPUT_MEDIA_DEST",
+            "SMOKE_PIXELTABLE_OUTPUT_MEDIA_DEST",
+            "SMOKE_PIXELTABLE_INPUT_MEDIA_DEST",
         ]
     )
     # the endpoint and the checksum settings are never secrets

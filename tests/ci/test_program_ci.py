@@ -25,8 +25,8 @@ ensure_pulumi_b2()
 
 from pxb2_pulumi_harness import BUCKET_TYPE, KEY_TYPE, run_stack, stack_document  # noqa: E402
 
-from infra.ci_config import CONSTANT_VALUES, CiValue  # noqa: E402
-from infra.ci_secrets import COMPONENT_TYPE  # noqa: E402
+from infra.ci_config import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue  # noqa: E402
+from infra.ci_secrets import COMPONENT_TYPE, value_applies  # noqa: E402
 
 GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 GH_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
@@ -45,8 +45,18 @@ def test_the_program_pushes_each_key_from_the_storage_component(stack: str, tmp_
     assert set(keys) == set(plan.roles)
     (bucket,) = run.of_type(BUCKET_TYPE)
     pushed = run.of_type(GH_SECRET) + run.of_type(GH_VARIABLE) + run.of_type(GL_VARIABLE)
-    expected = [(t.environment, v) for t in plan.ci_secrets.github for v in t.values]
-    expected += [(t.environment_scope, v) for t in plan.ci_secrets.gitlab for v in t.values]
+    expected = [
+        (t.environment, v)
+        for t in plan.ci_secrets.github
+        for v in t.values
+        if value_applies(v, plan)
+    ]
+    expected += [
+        (t.environment_scope, v)
+        for t in plan.ci_secrets.gitlab
+        for v in t.values
+        if value_applies(v, plan)
+    ]
     assert len(pushed) == len(expected)
     for place, item in expected:
         (found,) = [
@@ -73,6 +83,9 @@ def test_the_program_pushes_each_key_from_the_storage_component(stack: str, tmp_
             assert value == plan.endpoint
         elif item.source is CiValue.REGION:
             assert value == plan.region
+        elif item.source in MEDIA_DEST_VALUES:
+            prefix = plan.key(item.role or "").name_prefix or ""
+            assert value.startswith(f"{plan.endpoint}/{bucket.state['bucketName']}/{prefix}")
         else:
             assert value == CONSTANT_VALUES[item.source]
 
