@@ -153,8 +153,9 @@ def target_from_environment(
     if missing:
         raise UsageError(
             f"missing environment variable{'s' if len(missing) > 1 else ''}: "
-            f"{', '.join(missing)}. Fix: export them (a deployed stack's "
-            f"`{role}Environment` output holds all of them), or use --stack NAME or --local"
+            f"{', '.join(missing)}.{_ANONYMOUS if env.missing_credentials(environ) else ''} "
+            f"Fix: export them (a deployed stack's `{env.role_bundle_output(role)}` output holds "
+            "all of them), or use --stack NAME or --local"
         )
     check_role(plan, role)
     endpoint = validate_endpoint(environ[env.ENDPOINT_URL], env.ENDPOINT_URL)
@@ -172,10 +173,23 @@ def target_from_environment(
     )
 
 
+_ANONYMOUS = (
+    " Without a key, Pixeltable's boto3 clients silently fall back to unsigned requests and drop "
+    "the endpoint (anonymous requests to AWS), so the suite stops here."
+)
+
+
 def target_from_bundle(
     bundle: Mapping[str, str], *, plan: StackPlan | None, role: str, source: str
 ) -> SmokeTarget:
     """A stack's per-role environment bundle output, read like the environment."""
+    missing = [name for name in env.REQUIRED_NAMES if not bundle.get(name)]
+    if missing:
+        raise UsageError(
+            f"{source}: the output `{env.role_bundle_output(role)}` lacks {', '.join(missing)}."
+            f"{_ANONYMOUS if env.missing_credentials(bundle) else ''} Fix: run `pulumi up` for "
+            "this stack so the role's key and bundle exist, then run the suite again"
+        )
     target = target_from_environment(bundle, plan=plan, role=role)
     return SmokeTarget(**{**target.__dict__, "source": source, "unenforced": frozenset()})
 
