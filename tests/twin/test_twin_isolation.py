@@ -128,7 +128,7 @@ def test_two_twins_run_at_once_change_nothing_outside_and_stop_with_their_run() 
     assert not [w for w in workdirs if w.exists()], "the killed run's twin left its files"
 
 
-def test_bad_invocations_exit_2_with_the_fix_and_start_nothing(tmp_path) -> None:
+def test_bad_invocations_exit_2_naming_the_option_and_the_fix(tmp_path) -> None:
     cases = {
         ("--stack", "dev"): "no command given",
         ("--stack", "nosuch", "--", "true"): "--stack",
