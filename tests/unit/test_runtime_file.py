@@ -9,15 +9,11 @@ import sys
 
 from infra import runtime_env as env
 from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
+from tests.smoke.test_target import GOOD
 
-SENTINEL = "SENTINEL0runtime0file0secret0value0123"
-BUNDLE = {
-    env.ACCESS_KEY_ID: "004a1b2c3d4e5f60000000001",
-    env.SECRET_ACCESS_KEY: SENTINEL,
-    env.ENDPOINT_URL: "https://s3.us-west-004.backblazeb2.com",
-    env.REGION: "us-west-004",
-    env.BUCKET: "acme-pxt-media-dev",
-}
+# The sentinel bundle the target tests use, with the region a stack's bundle carries too.
+BUNDLE = {**GOOD, env.REGION: "us-west-004"}
+SENTINEL = BUNDLE[env.SECRET_ACCESS_KEY]
 
 
 def _run(args: list[str], environ: dict[str, str]) -> subprocess.CompletedProcess:
