@@ -93,7 +93,7 @@ def test_the_guide_fails_at_its_list_buckets_check_for_a_least_privilege_role(
 
 def test_the_suite_in_env_mode_runs_the_b2_only_paths(b2_twin, twin_file, tmp_path) -> None:
     report = tmp_path / "report.json"
-    groups = "preflight,connectivity,scoping,pixeltable b2,audit,cleanup"
+    groups = "preflight,connectivity,pixeltable b2,audit,cleanup"  # the B2-only paths
     run = b2_twin.run(
         [
             *(sys.executable, "-m", "smoke", "--env", "--plan-file", str(twin_file)),
