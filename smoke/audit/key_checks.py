@@ -61,6 +61,20 @@ def _bucket_restriction_findings(
 ) -> list[Finding]:
     planned = repr(state.bucket_name)
     fix = immutable_key_fix(plan.role, key.key_id)
+    if plan.account_wide:
+        if key.buckets is None:
+            return []
+        return [
+            Finding(
+                check,
+                ERROR,
+                "restricted to a bucket although the plan makes the key account-wide",
+                "bucketIds",
+                "(none: account-wide, read-only)",
+                ", ".join(repr(ref.name or ref.bucket_id) for ref in key.buckets),
+                fix,
+            )
+        ]
     if key.buckets is None:
         return [
             Finding(
@@ -263,7 +277,11 @@ def role_checks(
     descriptions = {
         "authorise": f"role {plan.role!r}: the key authorises with B2",
         "capabilities": f"role {plan.role!r}: capabilities are exactly the planned set",
-        "bucket": f"role {plan.role!r}: restricted to exactly the planned bucket",
+        "bucket": (
+            f"role {plan.role!r}: account-wide, as planned"
+            if plan.account_wide
+            else f"role {plan.role!r}: restricted to exactly the planned bucket"
+        ),
         "name-prefix": f"role {plan.role!r}: name prefix is the planned one",
         "identity": f"role {plan.role!r}: the credential is the planned key ({plan.key_name})",
         "expiry": f"role {plan.role!r}: expiry is as planned and not imminent",
