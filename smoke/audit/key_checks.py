@@ -9,7 +9,7 @@ from infra import b2_facts as b2
 from infra.plan import KeyPlan
 from infra.problems import field_path
 from smoke.audit.findings import CheckList, Finding, Severity
-from smoke.audit.observed import ListedKey, ObservedRoleKey, ObservedState, Unreadable
+from smoke.audit.observed import BucketRef, ListedKey, ObservedRoleKey, ObservedState, Unreadable
 from smoke.audit.wording import caps_text, immutable_key_fix, prefix_text, when_text
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -21,6 +21,8 @@ DEFAULT_EXPIRY_TOLERANCE_SECONDS = 600
 class AuditSettings:
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     expiry_tolerance_seconds: int = DEFAULT_EXPIRY_TOLERANCE_SECONDS
+    # --account-key-only: read each role's key from the account's key list, without its secret
+    from_key_list: bool = False
 
 
 def _capability_findings(check: str, plan: KeyPlan, key: ObservedRoleKey) -> list[Finding]:
@@ -286,6 +288,9 @@ def role_checks(
         "identity": f"role {plan.role!r}: the credential is the planned key ({plan.key_name})",
         "expiry": f"role {plan.role!r}: expiry is as planned and not imminent",
     }
+    if key is None and settings.from_key_list:
+        _listed_role_checks(out, plan, state, now, settings, descriptions)
+        return
     if key is None:
         for part, text in descriptions.items():
             out.skip(f"{base}.{part}", text, "no credential for this role was given to the audit")
@@ -354,3 +359,78 @@ def role_checks(
             descriptions["expiry"],
             _expiry_findings(f"{base}.expiry", plan, listed, now, settings),
         )
+
+
+def _as_observed(plan: KeyPlan, listed: ListedKey, state: ObservedState) -> ObservedRoleKey:
+    """A listed key in the shape the per-key checks read (bucket names known for ours only)."""
+    buckets = None
+    if listed.bucket_ids is not None:
+        buckets = tuple(
+            BucketRef(i, state.bucket_name if i == state.bucket_id else f"(bucket id {i})")
+            for i in listed.bucket_ids
+        )
+    return ObservedRoleKey(
+        role=plan.role,
+        key_id=listed.key_id,
+        capabilities=listed.capabilities,
+        buckets=buckets,
+        name_prefix=listed.name_prefix,
+    )
+
+
+def _listed_role_checks(
+    out: CheckList,
+    plan: KeyPlan,
+    state: ObservedState,
+    now: datetime,
+    settings: AuditSettings,
+    descriptions: dict[str, str],
+) -> None:
+    """A role's key as `b2_list_keys` shows it: what a read-only auditor key can check."""
+    base = f"key.{plan.role}"
+    listed_only = (
+        "--account-key-only: the key was read from the account's key list, without its secret"
+    )
+    out.skip(f"{base}.authorise", descriptions["authorise"], listed_only)
+    out.skip(f"{base}.identity", descriptions["identity"], listed_only)
+    parts = ("capabilities", "bucket", "name-prefix", "expiry")
+    if isinstance(state.account_keys, Unreadable):
+        for part in parts:
+            out.skip(f"{base}.{part}", descriptions[part], state.account_keys.reason)
+        return
+    # Every key under the planned name is checked (duplicates are also an inventory warning).
+    matches = [k for k in state.account_keys if k.key_name == plan.key_name]
+    if not matches:
+        reason = f"no key named {plan.key_name!r} is listed (see account.planned-key.{plan.role})"
+        for part in parts:
+            out.skip(f"{base}.{part}", descriptions[part], reason)
+        return
+    keys = [(listed, _as_observed(plan, listed, state)) for listed in matches]
+    out.add(
+        f"{base}.capabilities",
+        descriptions["capabilities"],
+        [f for _, key in keys for f in _capability_findings(f"{base}.capabilities", plan, key)],
+    )
+    out.add(
+        f"{base}.bucket",
+        descriptions["bucket"],
+        [
+            f
+            for _, key in keys
+            for f in _bucket_restriction_findings(f"{base}.bucket", plan, key, state)
+        ],
+    )
+    out.add(
+        f"{base}.name-prefix",
+        descriptions["name-prefix"],
+        [f for _, key in keys for f in _prefix_findings(f"{base}.name-prefix", plan, key)],
+    )
+    out.add(
+        f"{base}.expiry",
+        descriptions["expiry"],
+        [
+            f
+            for listed, _ in keys
+            for f in _expiry_findings(f"{base}.expiry", plan, listed, now, settings)
+        ],
+    )
