@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -406,31 +407,13 @@ def _listed_role_checks(
             out.skip(f"{base}.{part}", descriptions[part], reason)
         return
     keys = [(listed, _as_observed(plan, listed, state)) for listed in matches]
-    out.add(
-        f"{base}.capabilities",
-        descriptions["capabilities"],
-        [f for _, key in keys for f in _capability_findings(f"{base}.capabilities", plan, key)],
-    )
-    out.add(
-        f"{base}.bucket",
-        descriptions["bucket"],
-        [
-            f
-            for _, key in keys
-            for f in _bucket_restriction_findings(f"{base}.bucket", plan, key, state)
-        ],
-    )
-    out.add(
-        f"{base}.name-prefix",
-        descriptions["name-prefix"],
-        [f for _, key in keys for f in _prefix_findings(f"{base}.name-prefix", plan, key)],
-    )
-    out.add(
-        f"{base}.expiry",
-        descriptions["expiry"],
-        [
-            f
-            for listed, _ in keys
-            for f in _expiry_findings(f"{base}.expiry", plan, listed, now, settings)
-        ],
-    )
+    findings_of: dict[str, Callable[[str, ListedKey, ObservedRoleKey], list[Finding]]] = {
+        "capabilities": lambda check, _, key: _capability_findings(check, plan, key),
+        "bucket": lambda check, _, key: _bucket_restriction_findings(check, plan, key, state),
+        "name-prefix": lambda check, _, key: _prefix_findings(check, plan, key),
+        "expiry": lambda check, listed, _: _expiry_findings(check, plan, listed, now, settings),
+    }
+    for part in parts:
+        check = f"{base}.{part}"
+        found = [f for listed, key in keys for f in findings_of[part](check, listed, key)]
+        out.add(check, descriptions[part], found)
