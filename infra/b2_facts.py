@@ -56,6 +56,23 @@ ACCOUNT_LEVEL_CAPABILITIES: frozenset[str] = frozenset(
     {"writeKeys", "deleteKeys", "listKeys", "writeBuckets", "deleteBuckets"}
 )
 
+# What an account-wide key (no bucket restriction) may hold: reading bucket settings and the
+# key list, nothing that writes or reads files. `pulumi preview --refresh` reads the bucket
+# (b2_list_buckets with its encryption and lock settings) and the keys (b2_list_keys, which
+# needs listKeys: an account-level capability no bucket-scoped key may hold); so does the audit.
+ACCOUNT_READ_CAPABILITIES: frozenset[str] = frozenset(
+    {
+        "listKeys",
+        "listAllBucketNames",
+        "listBuckets",
+        "readBuckets",
+        "readBucketEncryption",
+        "readBucketRetentions",
+        "readBucketNotifications",
+        "readBucketReplications",
+    }
+)
+
 LOCK_MODES: tuple[str, ...] = ("governance", "compliance")
 ENCRYPTION_MODES: tuple[str, ...] = ("SSE-B2", "none")
 SSE_B2_ALGORITHM = "AES256"

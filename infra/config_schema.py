@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from infra import b2_facts as b2
 from infra.ci_config import CiSecretsConfig
@@ -89,6 +89,8 @@ class ObjectLockConfig(ConfigModel):
 
 
 class KeyConfig(ConfigModel):
+    # Declared first: the capability and prefix rules below read it.
+    account_wide: bool = False
     capabilities: list[str] = Field(min_length=1)
     name_prefix: str | None = None
     valid_days: int | None = None
@@ -97,7 +99,7 @@ class KeyConfig(ConfigModel):
 
     @field_validator("capabilities")
     @classmethod
-    def _known_bucket_capabilities(cls, capabilities: list[str]) -> list[str]:
+    def _known_bucket_capabilities(cls, capabilities: list[str], info: ValidationInfo) -> list[str]:
         unknown = [c for c in capabilities if c not in b2.CAPABILITIES]
         if unknown:
             raise rule_error(
@@ -105,19 +107,42 @@ class KeyConfig(ConfigModel):
                 "use B2's capability names (case matters), for example listFiles, "
                 "readFiles, writeFiles, deleteFiles",
             )
+        if info.data.get("account_wide") is True:
+            beyond = sorted(set(capabilities) - b2.ACCOUNT_READ_CAPABILITIES)
+            if beyond:
+                raise rule_error(
+                    f"an account-wide key reaches every bucket and key of the account, so it "
+                    f"may only read settings; {', '.join(beyond)} goes beyond that",
+                    f"remove {', '.join(beyond)}, or remove accountWide to scope the key to "
+                    "the stack's bucket; account-wide keys may hold "
+                    f"{', '.join(sorted(b2.ACCOUNT_READ_CAPABILITIES))}",
+                )
+            return capabilities
         account = sorted(set(capabilities) & b2.ACCOUNT_LEVEL_CAPABILITIES)
         if account:
+            readable = sorted(set(account) & b2.ACCOUNT_READ_CAPABILITIES)
+            read_only = (
+                f"; a read-only key that must {', '.join(readable)} (a preview or auditor "
+                "key) needs accountWide: true"
+                if readable
+                else ""
+            )
             raise rule_error(
                 f"{', '.join(account)} act on the whole account and cannot be held "
                 "by a bucket-scoped key",
                 f"remove {', '.join(account)}; manage keys and buckets with the "
-                "deployer's own credentials instead",
+                f"deployer's own credentials instead{read_only}",
             )
         return capabilities
 
     @field_validator("name_prefix")
     @classmethod
-    def _prefix_ends_with_slash(cls, prefix: str | None) -> str | None:
+    def _prefix_ends_with_slash(cls, prefix: str | None, info: ValidationInfo) -> str | None:
+        if prefix is not None and info.data.get("account_wide") is True:
+            raise rule_error(
+                "B2 applies a name prefix only to a key restricted to a bucket",
+                "remove namePrefix from this account-wide key, or remove accountWide",
+            )
         if prefix == "":
             raise rule_error(
                 "an empty name prefix restricts nothing",

@@ -107,6 +107,13 @@ def _by_capability(key: KeyPlan, operation: Operation, scope: Scope) -> Expectat
 
 
 def _list_buckets(key: KeyPlan) -> Expectation:
+    if key.can("listBuckets") and key.account_wide:
+        return Expectation(
+            operation=Operation.LIST_BUCKETS,
+            scope=Scope.ACCOUNT,
+            allowed=True,
+            because="the key is account-wide and holds listBuckets; the bucket is listed",
+        )
     if key.can("listBuckets") and key.can("listAllBucketNames"):
         return Expectation(
             operation=Operation.LIST_BUCKETS,
@@ -167,6 +174,8 @@ def expectations_for(plan: StackPlan, role: str) -> tuple[Expectation, ...]:
             )
             for op in OUTSIDE_PREFIX_OPERATIONS
         ]
+    if key.account_wide:  # no bucket restriction: other buckets answer as this one does
+        return (*table, *(_by_capability(key, op, Scope.OTHER_BUCKET) for op in FOREIGN_OPERATIONS))
     table += [
         Expectation(
             operation=op,

@@ -81,6 +81,7 @@ class KeyPlan(PlanModel):
     name_prefix: str | None
     valid_duration_seconds: int | None
     rotation: int
+    account_wide: bool = False  # no bucket restriction: a read-only preview or auditor key
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities

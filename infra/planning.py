@@ -499,4 +499,5 @@ def _key_plan(role: str, key: KeyConfig, project: str, stack: str) -> KeyPlan:
         name_prefix=key.name_prefix,
         valid_duration_seconds=key.valid_days * b2.SECONDS_PER_DAY if key.valid_days else None,
         rotation=key.rotation,
+        account_wide=key.account_wide,
     )

@@ -114,11 +114,11 @@ def cors_rule_args(bucket: BucketPlan) -> list[b2.BucketCorsRuleArgs]:
 
 
 def key_args(key: KeyPlan, bucket_id: pulumi.Input[str]) -> dict[str, Any]:
-    """`b2.ApplicationKey` keyword arguments: scoped to the one bucket, as planned."""
+    """`b2.ApplicationKey` keyword arguments: scoped to the one bucket unless account-wide."""
     return {
         "key_name": key.key_name,
         "capabilities": list(key.capabilities),
-        "bucket_ids": [bucket_id],
+        "bucket_ids": None if key.account_wide else [bucket_id],
         "name_prefix": key.name_prefix,
         "valid_duration_in_seconds": key.valid_duration_seconds,
     }
@@ -278,13 +278,17 @@ class PixeltableStorage(pulumi.ComponentResource):
         )
 
         # Every key input forces a new key; replacement is create-before-delete (the default),
-        # so consumers can move to the new key before the old one is deleted.
+        # so consumers can move to the new key before the old one is deleted. Every key waits for
+        # the bucket (an account-wide key has no bucket input): a refused bucket creates no key.
         self.keys = {
             key.role: b2.ApplicationKey(
                 f"{key.role}-key",
                 **key_args(key, self.bucket.bucket_id),
                 opts=pulumi.ResourceOptions(
-                    parent=self, provider=provider, replace_on_changes=["*"]
+                    parent=self,
+                    provider=provider,
+                    replace_on_changes=["*"],
+                    depends_on=[self.bucket],
                 ),
             )
             for key in plan.keys

@@ -33,8 +33,15 @@ from smoke.audit.credentials import (
     credentials_from,
     read_keys_file,
 )
-from smoke.audit.findings import EXIT_USAGE
-from smoke.audit.reader import ApiFactory, ReadError, default_api_factory, read_state, utc_now
+from smoke.audit.findings import EXIT_FINDINGS, EXIT_USAGE
+from smoke.audit.reader import (
+    AUDITOR_CAPABILITIES,
+    ApiFactory,
+    ReadError,
+    default_api_factory,
+    read_state,
+    utc_now,
+)
 from smoke.audit.report import Redactor, json_text, junit_text, print_terminal, redact_result
 
 REPORT_WIDTH = 160  # CI logs are not terminals: wide enough for the findings table
@@ -111,6 +118,18 @@ def _parser() -> argparse.ArgumentParser:
         help="clock slack when checking a key does not outlive its planned duration "
         f"(default {DEFAULT_EXPIRY_TOLERANCE_SECONDS})",
     )
+    parser.add_argument(
+        "--account-key-only",
+        action="store_true",
+        help=f"audit with the account-level key in {ACCOUNT_KEY_ID} / {ACCOUNT_KEY} alone (a "
+        "read-only auditor key): each role's key is checked as the account's key list shows "
+        "it, no role secret is needed",
+    )
+    parser.add_argument(
+        "--fail-on-warnings",
+        action="store_true",
+        help="exit 1 on warnings too (a key expiring within the warning window): for schedules",
+    )
     parser.add_argument("--json", type=Path, dest="json_path", metavar="PATH", help="JSON report")
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="JUnit XML report")
     return parser
@@ -147,9 +166,23 @@ def _roles(plan: StackPlan, wanted: list[str] | None) -> tuple[str, ...]:
 
 
 def _credentials(
-    plan: StackPlan, roles: tuple[str, ...], keys_json: Path | None, env: Mapping[str, str]
+    plan: StackPlan, roles: tuple[str, ...], args: argparse.Namespace, env: Mapping[str, str]
 ) -> AuditCredentials:
-    from_file = read_keys_file(keys_json, plan.roles) if keys_json is not None else None
+    if args.account_key_only:
+        if args.keys_json is not None:
+            raise UsageProblem(
+                "--account-key-only audits without role secrets, so --keys-json has nothing "
+                "to do. Fix: drop one of the two options"
+            )
+        credentials = credentials_from(env, ())
+        if credentials.account is None:
+            raise UsageProblem(
+                f"--account-key-only needs the account-level key in {ACCOUNT_KEY_ID} / "
+                f"{ACCOUNT_KEY}. Fix: export the stack's `auditor` key there (capabilities "
+                f"{', '.join(AUDITOR_CAPABILITIES)})"
+            )
+        return credentials
+    from_file = read_keys_file(args.keys_json, plan.roles) if args.keys_json is not None else None
     return credentials_from(env, roles, from_file)
 
 
@@ -188,7 +221,7 @@ def main(
         )
         bucket = _bucket_name(plan, args.bucket)
         roles = _roles(plan, args.roles)
-        credentials = _credentials(plan, roles, args.keys_json, environment)
+        credentials = _credentials(plan, roles, args, environment)
         redact = Redactor(credentials.secrets())
         state = read_state(
             bucket,
@@ -199,6 +232,7 @@ def main(
         settings = AuditSettings(
             expiry_warning_days=args.expiry_warning_days,
             expiry_tolerance_seconds=args.expiry_tolerance_seconds,
+            from_key_list=args.account_key_only,
         )
         result = redact_result(
             audit(plan, state, roles=roles, settings=settings, accepted_keys=args.accept_key),
@@ -230,4 +264,13 @@ def main(
     except UsageProblem as error:
         err.print(f"error: {redact(str(error))}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
+    if args.fail_on_warnings and result.exit_code == 0 and result.warnings:
+        err.print(
+            f"error: {len(result.warnings)} warning(s), and --fail-on-warnings makes them fail "
+            "this run. Fix: act on each one (see 'what to do' above) before it becomes an error",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return EXIT_FINDINGS
     return result.exit_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,7 +10,7 @@ from infra import b2_facts as b2
 from infra.plan import KeyPlan
 from infra.problems import field_path
 from smoke.audit.findings import CheckList, Finding, Severity
-from smoke.audit.observed import ListedKey, ObservedRoleKey, ObservedState, Unreadable
+from smoke.audit.observed import BucketRef, ListedKey, ObservedRoleKey, ObservedState, Unreadable
 from smoke.audit.wording import caps_text, immutable_key_fix, prefix_text, when_text
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -21,6 +22,8 @@ DEFAULT_EXPIRY_TOLERANCE_SECONDS = 600
 class AuditSettings:
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     expiry_tolerance_seconds: int = DEFAULT_EXPIRY_TOLERANCE_SECONDS
+    # --account-key-only: read each role's key from the account's key list, without its secret
+    from_key_list: bool = False
 
 
 def _capability_findings(check: str, plan: KeyPlan, key: ObservedRoleKey) -> list[Finding]:
@@ -61,6 +64,20 @@ def _bucket_restriction_findings(
 ) -> list[Finding]:
     planned = repr(state.bucket_name)
     fix = immutable_key_fix(plan.role, key.key_id)
+    if plan.account_wide:
+        if key.buckets is None:
+            return []
+        return [
+            Finding(
+                check,
+                ERROR,
+                "restricted to a bucket although the plan makes the key account-wide",
+                "bucketIds",
+                "(none: account-wide, read-only)",
+                ", ".join(repr(ref.name or ref.bucket_id) for ref in key.buckets),
+                fix,
+            )
+        ]
     if key.buckets is None:
         return [
             Finding(
@@ -263,11 +280,18 @@ def role_checks(
     descriptions = {
         "authorise": f"role {plan.role!r}: the key authorises with B2",
         "capabilities": f"role {plan.role!r}: capabilities are exactly the planned set",
-        "bucket": f"role {plan.role!r}: restricted to exactly the planned bucket",
+        "bucket": (
+            f"role {plan.role!r}: account-wide, as planned"
+            if plan.account_wide
+            else f"role {plan.role!r}: restricted to exactly the planned bucket"
+        ),
         "name-prefix": f"role {plan.role!r}: name prefix is the planned one",
         "identity": f"role {plan.role!r}: the credential is the planned key ({plan.key_name})",
         "expiry": f"role {plan.role!r}: expiry is as planned and not imminent",
     }
+    if key is None and settings.from_key_list:
+        _listed_role_checks(out, plan, state, now, settings, descriptions)
+        return
     if key is None:
         for part, text in descriptions.items():
             out.skip(f"{base}.{part}", text, "no credential for this role was given to the audit")
@@ -336,3 +360,60 @@ def role_checks(
             descriptions["expiry"],
             _expiry_findings(f"{base}.expiry", plan, listed, now, settings),
         )
+
+
+def _as_observed(plan: KeyPlan, listed: ListedKey, state: ObservedState) -> ObservedRoleKey:
+    """A listed key in the shape the per-key checks read (bucket names known for ours only)."""
+    buckets = None
+    if listed.bucket_ids is not None:
+        buckets = tuple(
+            BucketRef(i, state.bucket_name if i == state.bucket_id else f"(bucket id {i})")
+            for i in listed.bucket_ids
+        )
+    return ObservedRoleKey(
+        role=plan.role,
+        key_id=listed.key_id,
+        capabilities=listed.capabilities,
+        buckets=buckets,
+        name_prefix=listed.name_prefix,
+    )
+
+
+def _listed_role_checks(
+    out: CheckList,
+    plan: KeyPlan,
+    state: ObservedState,
+    now: datetime,
+    settings: AuditSettings,
+    descriptions: dict[str, str],
+) -> None:
+    """A role's key as `b2_list_keys` shows it: what a read-only auditor key can check."""
+    base = f"key.{plan.role}"
+    listed_only = (
+        "--account-key-only: the key was read from the account's key list, without its secret"
+    )
+    out.skip(f"{base}.authorise", descriptions["authorise"], listed_only)
+    out.skip(f"{base}.identity", descriptions["identity"], listed_only)
+    parts = ("capabilities", "bucket", "name-prefix", "expiry")
+    if isinstance(state.account_keys, Unreadable):
+        for part in parts:
+            out.skip(f"{base}.{part}", descriptions[part], state.account_keys.reason)
+        return
+    # Every key under the planned name is checked (duplicates are also an inventory warning).
+    matches = [k for k in state.account_keys if k.key_name == plan.key_name]
+    if not matches:
+        reason = f"no key named {plan.key_name!r} is listed (see account.planned-key.{plan.role})"
+        for part in parts:
+            out.skip(f"{base}.{part}", descriptions[part], reason)
+        return
+    keys = [(listed, _as_observed(plan, listed, state)) for listed in matches]
+    findings_of: dict[str, Callable[[str, ListedKey, ObservedRoleKey], list[Finding]]] = {
+        "capabilities": lambda check, _, key: _capability_findings(check, plan, key),
+        "bucket": lambda check, _, key: _bucket_restriction_findings(check, plan, key, state),
+        "name-prefix": lambda check, _, key: _prefix_findings(check, plan, key),
+        "expiry": lambda check, listed, _: _expiry_findings(check, plan, listed, now, settings),
+    }
+    for part in parts:
+        check = f"{base}.{part}"
+        found = [f for listed, key in keys for f in findings_of[part](check, listed, key)]
+        out.add(check, descriptions[part], found)

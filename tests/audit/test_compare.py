@@ -68,7 +68,7 @@ def observed_from_plan(plan: StackPlan, *, created: datetime = NOW) -> ObservedS
             role=k.role,
             key_id=f"id-{k.role}",
             capabilities=frozenset(k.capabilities),
-            buckets=(BucketRef(BUCKET_ID, plan.bucket.name),),
+            buckets=None if k.account_wide else (BucketRef(BUCKET_ID, plan.bucket.name),),
             name_prefix=k.name_prefix,
         )
         for k in plan.keys
@@ -78,7 +78,7 @@ def observed_from_plan(plan: StackPlan, *, created: datetime = NOW) -> ObservedS
             key_id=f"id-{k.role}",
             key_name=k.key_name,
             capabilities=frozenset(k.capabilities),
-            bucket_ids=(BUCKET_ID,),
+            bucket_ids=None if k.account_wide else (BUCKET_ID,),
             name_prefix=k.name_prefix,
             expires_at=None
             if k.valid_duration_seconds is None

@@ -160,7 +160,7 @@ class World:
         assert self.bucket is not None
         values: dict[str, Any] = {
             "capabilities": key.capabilities,
-            "bucket_ids": [self.bucket.id_],
+            "bucket_ids": None if key.account_wide else [self.bucket.id_],
             "name_prefix": key.name_prefix,
             "valid_duration_seconds": key.valid_duration_seconds,
         }

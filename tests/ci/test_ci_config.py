@@ -134,7 +134,7 @@ def test_shipped_stacks_with_the_proposed_ci_secrets_are_valid(stack, tmp_path: 
     assert plan.ci_secrets.roles <= set(plan.roles)
     assert plan.ci_secrets.github
     if stack == "prod":
-        (target,) = plan.ci_secrets.github
+        (target,) = [t for t in plan.ci_secrets.github if t.environment == "prod"]
         assert target.create_environment
         assert target.reviewer_teams
         assert plan.ci_secrets.gitlab

@@ -159,8 +159,14 @@ def test_dev_pushes_the_smoke_key_under_the_conventional_names(tmp_path: Path):
     secrets = {
         (r.inputs["environment"], r.inputs["secretName"]) for r in recording.of_type(GH_SECRET)
     }
-    assert secrets == {("dev", "AWS_ACCESS_KEY_ID"), ("dev", "AWS_SECRET_ACCESS_KEY")}
-    variables = {r.inputs["variableName"]: r.value("value") for r in recording.of_type(GH_VARIABLE)}
+    # The smoke key in `dev`; the read-only preview and auditor keys in their own environments.
+    pair = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    assert secrets == {(env, name) for env in ("dev", "preview-dev", "audit-dev") for name in pair}
+    variables = {
+        r.inputs["variableName"]: r.value("value")
+        for r in recording.of_type(GH_VARIABLE)
+        if r.inputs["environment"] == "dev"
+    }
     assert variables == {
         "AWS_ENDPOINT_URL": "https://s3.us-west-004.backblazeb2.com",
         "AWS_DEFAULT_REGION": "us-west-004",
@@ -181,11 +187,13 @@ def test_dev_pushes_the_smoke_key_under_the_conventional_names(tmp_path: Path):
 
 def test_prod_creates_its_protected_environment_first(tmp_path: Path):
     plan = shipped_plan_with_ci("prod", tmp_path)
-    (target,) = plan.ci_secrets.github
+    (target,) = [t for t in plan.ci_secrets.github if t.environment == "prod"]
     if not target.create_environment:
         pytest.skip("Pulumi.prod.yaml's own ciSecrets does not create the environment")
     recording = deploy(plan)
-    (environment,) = recording.of_type(GH_ENVIRONMENT)
+    (environment,) = [
+        e for e in recording.of_type(GH_ENVIRONMENT) if e.inputs["environment"] == "prod"
+    ]
     assert environment.inputs["repository"] == target.repository_name
     assert environment.inputs["environment"] == target.environment
     reviewers = environment.inputs["reviewers"][0]
@@ -199,7 +207,8 @@ def test_prod_creates_its_protected_environment_first(tmp_path: Path):
     }
     assert environment.delete_before_replace
     for r in recording.of_type(GH_SECRET) + recording.of_type(GH_VARIABLE):
-        assert environment.urn in r.dependencies, r.name
+        if r.inputs["environment"] == "prod":
+            assert environment.urn in r.dependencies, r.name
 
 
 # --- Two roles sharing one environment -----------------------------------------------------------

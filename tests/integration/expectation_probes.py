@@ -8,10 +8,20 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from infra.expectations import Expectation, Operation, Scope, probe_prefix
-from infra.plan import KeyPlan
+from infra.plan import KeyPlan, StackPlan
 
 ALLOWED, ABSENT, DENIED = "allowed", "absent", "denied"
 PROBE_BODY = b"pixeltable-b2 integration probe\n"
+
+
+def bucket_scoped_roles(plan: StackPlan) -> tuple[str, ...]:
+    """The roles a local deployment can stand in for.
+
+    The local servers scope every key to the stack's bucket and have no key API, so an
+    account-wide key (`accountWide: true`: listKeys, no bucket restriction) is a B2-only
+    construct; b2sdk's simulator covers those keys (tests/audit/test_account_key_only.py).
+    """
+    return tuple(k.role for k in plan.keys if not k.account_wide)
 
 
 @dataclass(frozen=True)

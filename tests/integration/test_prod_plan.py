@@ -8,7 +8,7 @@ import pytest
 
 from infra.expectations import OBJECT_LOCK, expectations_for, probe_prefix
 from infra.stack_source import load_plan_for_stack
-from tests.integration.expectation_probes import names_for, observe, verdict
+from tests.integration.expectation_probes import bucket_scoped_roles, names_for, observe, verdict
 from tests.integration.support import Running, assert_allowed, assert_denied
 
 PLAN = load_plan_for_stack("prod")
@@ -83,7 +83,7 @@ def test_locked_versions_refuse_deletion(prod_running: Running) -> None:
     assert marker.get("DeleteMarker") is True
 
 
-@pytest.mark.parametrize("role", PLAN.roles)
+@pytest.mark.parametrize("role", bucket_scoped_roles(PLAN))
 def test_role_matches_its_expectation_table(prod_running: Running, role: str) -> None:
     deployment = prod_running.deployment
     client, admin = prod_running.client(role), prod_running.client()

@@ -119,8 +119,12 @@ def test_one_scoped_key_per_role(shipped: tuple[StackPlan, ProgramRun]) -> None:
     for key_plan in plan.keys:
         key = run.key(key_plan.key_name)
         assert key.inputs["capabilities"] == list(key_plan.capabilities)
-        assert key.inputs["bucketIds"] == [bucket.id]
-        assert key.inputs["bucketIds"] == [bucket.state["bucketId"]]
+        if key_plan.account_wide:  # read-only preview/auditor keys: no bucket restriction
+            assert "bucketIds" not in key.inputs
+            assert bucket.urn in key.request.dependencies  # still waits for the bucket
+        else:
+            assert key.inputs["bucketIds"] == [bucket.id]
+            assert key.inputs["bucketIds"] == [bucket.state["bucketId"]]
         assert "bucketId" not in key.inputs  # the deprecated singular form
         assert key.inputs.get("namePrefix") == key_plan.name_prefix
         assert key.inputs.get("validDurationInSeconds") == key_plan.valid_duration_seconds

@@ -30,7 +30,7 @@ import infra.local
 from infra import b2_facts as b2
 from infra import runtime_env as env
 from infra.cli import main as infra_main
-from infra.stack_source import PROJECT_ROOT
+from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
 from smoke.audit.cli import main as audit_main
 from smoke.audit.credentials import ACCOUNT_KEY, ACCOUNT_KEY_ID, role_variables
 from smoke.cli import GROUPS
@@ -616,7 +616,9 @@ class _UnreachableB2:
 
 
 def test_smoke_audit_without_b2_is_a_usage_error_with_a_fix(capsys) -> None:
-    environ = {**_role_env("app"), **_role_env("smoke")}
+    environ = {
+        k: v for role in load_plan_for_stack("dev").roles for k, v in _role_env(role).items()
+    }
     code = audit_main(["--stack", "dev"], api_factory=_UnreachableB2, env=environ)
     out, err = capsys.readouterr()
     assert code == USAGE_EXIT, out + err

@@ -67,7 +67,8 @@ def test_shipped_list_buckets_and_head_bucket(shipped_plans, stack, role):
     list_buckets = rows[Operation.LIST_BUCKETS, Scope.ACCOUNT]
     head_bucket = rows[Operation.HEAD_BUCKET, Scope.BUCKET]
     assert head_bucket.allowed is key.can("listBuckets")
-    if not key.can("listAllBucketNames"):
+    # Only a bucket-restricted key needs listAllBucketNames for ListBuckets (b2.md).
+    if not key.can("listAllBucketNames") and not key.account_wide:
         assert list_buckets.allowed is False
         assert capability_restriction("listAllBucketNames") in list_buckets.relies_on
     else:
@@ -99,7 +100,12 @@ def test_shipped_scope_denials(shipped_plans, stack, role):
     assert bool(outside) is bool(key.name_prefix)
     other = [e for e in rows.values() if e.scope is Scope.OTHER_BUCKET]
     assert other
-    assert all(not e.allowed and e.relies_on == (BUCKET_SCOPE,) for e in other)
+    if key.account_wide:  # no bucket restriction: other buckets answer as the stack's does
+        same = {e.operation: e.allowed for e in rows.values() if e.scope is Scope.BUCKET}
+        assert all(e.allowed is same.get(e.operation, False) for e in other)
+        assert not any(BUCKET_SCOPE in e.relies_on for e in other)
+    else:
+        assert all(not e.allowed and e.relies_on == (BUCKET_SCOPE,) for e in other)
     assert probe_prefix(key) == (key.name_prefix or "")
 
 
