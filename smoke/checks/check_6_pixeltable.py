@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smoke.checks.gate import require_capability, require_preflight
+from infra.s3_operations import Operation
+from smoke.checks.gate import require_operation, require_preflight
 from smoke.context import LOCAL_MODEL, SmokeContext
 
 GROUP = "pixeltable"
@@ -15,7 +16,7 @@ GROUP = "pixeltable"
 
 def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
-    require_capability(ctx, "writeFiles", "uploading the media fixtures")
+    require_operation(ctx, Operation.PUT_OBJECT, "uploading the media fixtures")
     from smoke.media_fixtures import build_fixtures, upload_fixtures
 
     fixtures = build_fixtures()
@@ -32,7 +33,7 @@ def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
 
 def check_round_trip(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
-    require_capability(ctx, "readFiles", "Pixeltable's downloads")
+    require_operation(ctx, Operation.GET_OBJECT, "Pixeltable's downloads")
     if "fixture keys" not in ctx.state:
         pytest.skip("not run: the media fixtures are not in the bucket")
     from smoke.pixeltable_home import temporary_pixeltable_home
