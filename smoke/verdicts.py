@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from infra.expectations import NAME_PREFIX, OBJECT_LOCK, Expectation, Scope
+from infra.s3_operations import OPERATIONS
 
 
 class Outcome(StrEnum):
@@ -70,7 +71,11 @@ def judge(
                 f"{', '.join(n.split(':', 1)[1] for n in ungranted)} to a key; on B2 it must "
                 f"be allowed ({expectation.because})",
             )
-        held = ", ".join(expectation.capabilities) or "it"
+        rule = OPERATIONS.get(expectation.operation)
+        needed = (*expectation.capabilities, *(rule.also_needs if rule else ()))
+        held = " or ".join(needed) or "a capability"
+        if expectation.scope is Scope.IN_PREFIX:
+            held += " (or is confined to another name prefix)"
         return Verdict(
             Status.FAILED,
             f"{what} was refused ({observed.code or observed.outcome.value}): the deployed key "

@@ -112,7 +112,9 @@ CAPABILITY_MAP: dict[str, CapabilityMapping] = {
         ),
     ),
     C.LIST_BUCKETS: CapabilityMapping(
-        grants=(WeedGrant("List", On.BUCKET),),
+        # SeaweedFS 4.48 answers HeadBucket only with List and Read on the bucket; what Read
+        # adds beyond HeadBucket is taken back by the Deny statements of what the key lacks.
+        grants=(WeedGrant("List", On.BUCKET), WeedGrant("Read", On.BUCKET)),
         governs=core_rules(C.LIST_BUCKETS),
         weed_enforced=False,
         why_not=(
