@@ -43,6 +43,7 @@ def check_head_bucket(ctx: SmokeContext) -> None:
                 "remaining checks were not run"
             ) from None
         if observed.code in KEY_REJECTED_CODES:
+            ctx.stop_reason = f"the endpoint rejected the key ({observed.code})"
             raise AssertionError(
                 f"the endpoint rejected the key ({observed.code}): the key id or secret is wrong "
                 "or the key was deleted. Fix: use the stack's current outputs (after a rotation, "

@@ -277,8 +277,14 @@ def mutations() -> list[Mutation]:
 
 def not_showable() -> dict[str, str]:
     """Capability mutations the local server cannot show, and why (from its own table)."""
-    reasons = {}
+    reasons = {
+        f"{C.LIST_BUCKETS} added": (
+            "every role needs HeadBucket for the connectivity check, so no clean role lacks it"
+        )
+    }
     for capability, mapping in CAPABILITY_MAP.items():
+        if capability in SHOWN_BY:
+            continue
         if not mapping.weed_enforced:
             reasons[f"{capability} added or removed"] = mapping.why_not
         elif mapping.holders_note:
