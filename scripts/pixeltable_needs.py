@@ -56,13 +56,18 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
                 destination=f"s3://{config['bucket']}/{config['output']}",
             ),
         }
+        failed = False
         for name, action in actions.items():
             before = len(log.calls)
+            if failed:  # without rows a later step would pass without touching the bucket
+                steps.append({"step": name, "outcome": "not run", "calls": [], "refused": ""})
+                continue
             try:
                 action()
                 outcome = "ok"
             except Exception as error:
                 outcome = redact(f"{type(error).__name__}: {error}", secrets)[:300]
+                failed = True
             calls = log.calls[before:]
             steps.append(
                 {
@@ -165,7 +170,10 @@ def print_table(results: list[dict[str, Any]]) -> None:
     for result in results:
         cells = []
         for step in result["steps"]:
-            cells.append("ok" if step["outcome"] == "ok" else f"FAILS: {step['refused']}")
+            if step["outcome"] in ("ok", "not run"):
+                cells.append(step["outcome"])
+            else:
+                cells.append(f"FAILS: {step['refused'] or step['outcome']}")
         failing = " ".join(s["refused"] for s in result["steps"])
         ignored = [r for r in result["refused_anywhere"] if r.split()[0] not in failing]
         table.add_row(result["role"], *cells, ", ".join(ignored) or "-")
@@ -192,7 +200,6 @@ def main() -> int:
     print(f"Pixeltable {pixeltable.__version__}; one child process per key")
     results = measure()
     print_table(results)
-    Path(ROOT / "pixeltable-needs.json").write_text(json.dumps(results, indent=1))
     return 0
 
 

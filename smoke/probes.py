@@ -21,6 +21,7 @@ from smoke.verdicts import Observation, Outcome
 
 PROBE_BODY = b"pixeltable-b2 scoping probe\n"
 DENIED_STATUS = 403
+SERVER_ERROR = 500
 # Answers that come after authorisation: the key may do it, there is nothing to act on.
 ABSENT_CODES = frozenset(
     {
@@ -119,15 +120,27 @@ def _put_retention(client: Any, scope: Scope, names: ProbeNames) -> None:
 
 
 def _put_legal_hold(client: Any, scope: Scope, names: ProbeNames) -> None:
-    """Legal hold OFF on the probe's own version: allowed or refused, it changes nothing."""
-    if names.data_version is None:
-        raise NotProbed("the probe object was not written (PutObject refused)")
-    client.put_object_legal_hold(
-        Bucket=_bucket_for(scope, names),
-        Key=_key_for(scope, names),
-        VersionId=names.data_version,
-        LegalHold={"Status": "OFF"},
-    )
+    """Legal hold OFF on the probe's own version: allowed or refused, it changes nothing.
+
+    Without a version (the key cannot upload) a name never written stands in; SeaweedFS
+    answers that with a server error once authorised, which shows nothing."""
+    bucket, key = _bucket_for(scope, names), _key_for(scope, names)
+    if names.data_version is not None:
+        client.put_object_legal_hold(
+            Bucket=bucket, Key=key, VersionId=names.data_version, LegalHold={"Status": "OFF"}
+        )
+        return
+    try:
+        client.put_object_legal_hold(
+            Bucket=bucket, Key=key + ABSENT_SUFFIX, LegalHold={"Status": "OFF"}
+        )
+    except ClientError as error:
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if status >= SERVER_ERROR:
+            raise NotProbed(
+                f"no probe object to hold, and the server answered {status} for a missing one"
+            ) from None
+        raise
 
 
 def _delete(client: Any, scope: Scope, names: ProbeNames) -> None:
