@@ -191,7 +191,9 @@ def _version_deletes(plan: StackPlan, key: KeyPlan) -> list[Expectation]:
     if not key.can(capability_for(Operation.PUT_OBJECT)):
         return []
     lock = plan.object_lock
-    plain = _by_capability(key, Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX, Subject.DATA_VERSION)
+    plain = _by_capability(
+        key, Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX, Subject.DATA_VERSION
+    )
     if plain.allowed and lock.default_retention_active:
         plain = _retained(plan, plain)
     rows = [plain]

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from smoke.capability_report import capability_lines
 from smoke.cleanup import remove_run_objects
 from smoke.context import SmokeContext
 from smoke.plugin import SmokePlugin
-from smoke.capability_report import capability_lines
 from smoke.results import Result, print_capabilities, print_summary, write_json
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"

@@ -85,6 +85,7 @@ def core_rules(capability: C) -> tuple[S3Rule, ...]:
 LIST_ACTIONS = core_rules(C.LIST_FILES)[0].actions
 _ADMIN_ONLY = "SeaweedFS serves bucket encryption settings to its admin identity only"
 
+
 def _enforced(
     capability: C, *grants: WeedGrant, extra: tuple[S3Rule, ...] = (), holders_note: str = ""
 ) -> CapabilityMapping:
@@ -165,9 +166,7 @@ CAPABILITY_MAP: dict[str, CapabilityMapping] = {
             ),
         ),
     ),
-    C.DELETE_BUCKETS: _enforced(
-        C.DELETE_BUCKETS, extra=(S3Rule(("s3:DeleteBucket",), On.BUCKET),)
-    ),
+    C.DELETE_BUCKETS: _enforced(C.DELETE_BUCKETS, extra=(S3Rule(("s3:DeleteBucket",), On.BUCKET),)),
 }
 # The rest have no S3 operation at all (infra.s3_operations.WITHOUT_S3_OPERATION).
 for _capability, _reason in WITHOUT_S3_OPERATION.items():

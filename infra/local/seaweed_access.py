@@ -65,14 +65,15 @@ def role_identities(
 ) -> list[dict[str, Any]]:
     """One identity per role of the plan, scoped to `bucket`."""
     return [
-        _identity(
+        identity_entry(
             identity_name(key.role, tag), credentials[key.role], weed_actions(key, bucket)
         )
         for key in plan.keys
     ]
 
 
-def _identity(name: str, creds: RoleCredentials, actions: list[str]) -> dict[str, Any]:
+def identity_entry(name: str, creds: RoleCredentials, actions: list[str]) -> dict[str, Any]:
+    """One identity of the `-s3.config` file."""
     return {
         "name": name,
         "credentials": [{"accessKey": creds.access_key_id, "secretKey": creds.secret_access_key}],
@@ -87,7 +88,7 @@ def identities_document(
     admin: RoleCredentials,
 ) -> dict[str, Any]:
     """The `-s3.config` JSON: one identity per role plus the admin identity."""
-    identities = [_identity(ADMIN_IDENTITY, admin, ["Admin"])]
+    identities = [identity_entry(ADMIN_IDENTITY, admin, ["Admin"])]
     return {"identities": identities + role_identities(plan, bucket, credentials)}
 
 

@@ -17,7 +17,12 @@ from infra.local.backend_choice import SEAWEEDFS
 from infra.local.bucket_settings import decoy_bucket_name, local_bucket_name
 from infra.local.model import LocalDeployment, new_credentials
 from infra.local.s3_client import s3_client
-from infra.local.seaweed_access import ADMIN_IDENTITY, bucket_policy, role_identities
+from infra.local.seaweed_access import (
+    ADMIN_IDENTITY,
+    bucket_policy,
+    identity_entry,
+    role_identities,
+)
 from infra.local.weed_process import REGION, WeedServer
 from infra.plan import StackPlan
 
@@ -32,14 +37,12 @@ def shared_deployments(plans: Sequence[StackPlan]) -> Iterator[list[LocalDeploym
         raise ValueError("plans on one server need distinct bucket names (set randomSuffix)")
     decoy = decoy_bucket_name(buckets[0], token) if buckets else ""
     creds = [{role: new_credentials() for role in p.roles} for p in plans]
-    identities = [{"name": ADMIN_IDENTITY, "credentials": [], "actions": ["Admin"]}]
-    identities[0]["credentials"] = [
-        {"accessKey": admin.access_key_id, "secretKey": admin.secret_access_key}
-    ]
+    identities = [identity_entry(ADMIN_IDENTITY, admin, ["Admin"])]
     for i, (plan, bucket) in enumerate(zip(plans, buckets, strict=True)):
         identities += role_identities(plan, bucket, creds[i], tag=f"p{i}-")
-    every_secret = (admin.secret_access_key,) + tuple(
-        c.secret_access_key for group in creds for c in group.values()
+    every_secret = (
+        admin.secret_access_key,
+        *(c.secret_access_key for group in creds for c in group.values()),
     )
     server = WeedServer.start({"identities": identities}, admin, secrets=every_secret)
     try:

@@ -226,7 +226,10 @@ def mutations() -> list[Mutation]:
             "retention-days-wrong",
             "governance",
             with_lock(
-                gov, enabled=True, mode="governance", period=RetentionPeriod(duration=2, unit="days")
+                gov,
+                enabled=True,
+                mode="governance",
+                period=RetentionPeriod(duration=2, unit="days"),
             ),
             "smoke",
             "bucket settings: object lock",
@@ -237,7 +240,10 @@ def mutations() -> list[Mutation]:
             "retention-mode-wrong",
             "governance",
             with_lock(
-                gov, enabled=True, mode="compliance", period=RetentionPeriod(duration=1, unit="days")
+                gov,
+                enabled=True,
+                mode="compliance",
+                period=RetentionPeriod(duration=1, unit="days"),
             ),
             "smoke",
             "bucket settings: object lock",

@@ -86,7 +86,8 @@ READERS = [
 def test_no_capability_string_literals(where: str) -> None:
     path = ROOT / where
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    pattern = re.compile(r"""["'](%s)["']""" % "|".join(CAPABILITIES))
+    names = "|".join(CAPABILITIES)
+    pattern = re.compile(rf"""["']({names})["']""")
     found = [
         f"{file.relative_to(ROOT)}:{number}: {line.strip()}"
         for file in files

@@ -8,13 +8,14 @@ PostgreSQL, stopped afterwards) through three steps: insert images from
 the bucket with `destination=`. It records every S3 call with its answer and
 prints one table; run it with `scripts/pixeltable-needs`.
 
-Usage: python scripts/pixeltable_needs.py        (the measurement)
-       python scripts/pixeltable_needs.py --child  (one run; JSON on stdin)
+Usage: python -m smoke.pixeltable_needs          (the measurement)
+       python -m smoke.pixeltable_needs --child  (one run; JSON on stdin)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 RESULT = "RESULT "
 STEPS = ("insert from s3:// (download)", "read back", "destination= write")
@@ -83,7 +83,7 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
 
 def _run_child(config: dict[str, Any]) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child"],
+        [sys.executable, "-m", "smoke.pixeltable_needs", "--child"],
         input=json.dumps(config),
         capture_output=True,
         text=True,
@@ -100,8 +100,6 @@ def _run_child(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _clean_environment() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PIXELTABLE_"))}
 
 
@@ -112,7 +110,8 @@ def roles_for(capabilities: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     return roles
 
 
-def measure() -> list[dict[str, Any]]:
+def measure(only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """One child run per role (`only`: just these roles), all on one local server."""
     from infra.local import client_for
     from infra.local.shared_server import shared_deployments
     from infra.stack_source import load_plan_for_stack
@@ -138,7 +137,7 @@ def measure() -> list[dict[str, Any]]:
             key = f"{prefix}needs/{fixture.name}"
             admin.put_object(Bucket=deployment.bucket, Key=key, Body=fixture.data)
             object_keys.append(key)
-        for role in roles:
+        for role in [r for r in roles if not only or r in only]:
             creds = deployment.credentials[role]
             started = time.monotonic()
             outcome = _run_child(
@@ -180,7 +179,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
     console = Console(width=160)
     console.print(table)
     full = results[0]
-    console.print("S3 calls made by the full key, per step:")
+    console.print(f"S3 calls made by the {full['role']} key, per step:")
     for step in full["steps"]:
         counts: dict[str, int] = {}
         for call in step["calls"]:
