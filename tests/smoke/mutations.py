@@ -141,6 +141,30 @@ def locally_enforced(capability: C) -> bool:
     return capability_restriction(capability) not in weed_unenforced()
 
 
+def _lock_mutation(
+    id: str,
+    plan: StackPlan,
+    retention: tuple[str, int] | None,
+    names: str,
+    original_name: str = "governance",
+) -> Mutation:
+    """The bucket deployed with another lock: `retention` (mode, days), or no lock at all."""
+    if retention is None:
+        deployed = with_lock(plan, enabled=False, mode=None, period=None)
+    else:
+        period = RetentionPeriod(duration=retention[1], unit="days")
+        deployed = with_lock(plan, enabled=True, mode=retention[0], period=period)
+    return Mutation(
+        id,
+        original_name,
+        deployed,
+        "smoke",
+        "bucket settings: object lock",
+        names,
+        groups=("preflight", "bucket settings"),
+    )
+
+
 def mutations() -> list[Mutation]:
     gov, comp, unlocked = original("governance"), original("compliance"), original("unlocked")
     found = []
@@ -199,56 +223,21 @@ def mutations() -> list[Mutation]:
             "scoping: expectation [PutObject in-prefix]",
             "name prefix",
         ),
-        Mutation(
-            "lock-planned-absent",
-            "governance",
-            with_lock(gov, enabled=False, mode=None, period=None),
-            "smoke",
-            "bucket settings: object lock",
-            "plan enables it",
-            groups=("preflight", "bucket settings"),
+        _lock_mutation("lock-planned-absent", gov, None, "the plan enables it"),
+        _lock_mutation(
+            "lock-present-unplanned", unlocked, ("governance", 1), "planned False", "unlocked"
         ),
-        Mutation(
-            "lock-present-unplanned",
-            "unlocked",
-            with_lock(
-                unlocked,
-                enabled=True,
-                mode="governance",
-                period=RetentionPeriod(duration=1, unit="days"),
-            ),
-            "smoke",
-            "bucket settings: object lock",
-            "planned False",
-            groups=("preflight", "bucket settings"),
-        ),
-        Mutation(
+        _lock_mutation(
             "retention-days-wrong",
-            "governance",
-            with_lock(
-                gov,
-                enabled=True,
-                mode="governance",
-                period=RetentionPeriod(duration=2, unit="days"),
-            ),
-            "smoke",
-            "bucket settings: object lock",
+            gov,
+            ("governance", 2),
             "default retention is GOVERNANCE 2 days, planned GOVERNANCE 1 days",
-            groups=("preflight", "bucket settings"),
         ),
-        Mutation(
+        _lock_mutation(
             "retention-mode-wrong",
-            "governance",
-            with_lock(
-                gov,
-                enabled=True,
-                mode="compliance",
-                period=RetentionPeriod(duration=1, unit="days"),
-            ),
-            "smoke",
-            "bucket settings: object lock",
+            gov,
+            ("compliance", 1),
             "default retention is COMPLIANCE 1 days",
-            groups=("preflight", "bucket settings"),
         ),
         Mutation(
             "wrong-secret",

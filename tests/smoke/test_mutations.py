@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from infra import runtime_env as env
+from infra.b2_facts import Capability
 from infra.local import LocalDeployment
 from infra.local.shared_server import shared_deployments
 from smoke.cli import main as smoke_main
@@ -91,6 +92,9 @@ def test_the_original_deployment_passes(world, name: str, tmp_path) -> None:
         )
         failed = [c for c in report["checks"] if c["result"] == "failed"]
         assert report["exit_code"] == 0, (role, failed)
+        verdicts = {line["verdict"] for line in report["capabilities"]}
+        assert verdicts <= {"passed", "not verifiable"}
+        assert len(report["capabilities"]) == len(Capability)
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
@@ -110,3 +114,6 @@ def test_mutation_is_caught_by_the_right_check(world, mutation: Mutation, tmp_pa
         c for c in failed if c["name"].startswith(mutation.check) and mutation.names in c["message"]
     ]
     assert caught, json.dumps(failed, indent=1)
+    lines = {line["capability"]: line for line in report["capabilities"]}
+    if mutation.names in lines:  # the report's line for that capability says so too
+        assert lines[mutation.names]["verdict"] == "failed", lines[mutation.names]
