@@ -86,7 +86,9 @@ def check_round_trip(ctx: SmokeContext, note) -> None:
                     on_step=lambda name, seconds, detail: steps.append(f"{name} {seconds:.2f}s"),
                 ),
             )
-        ctx.facts["S3 calls during the Pixeltable phase"] = calls.counts()
+        ctx.facts["S3 calls during the Pixeltable phase"] = ", ".join(
+            f"{call} x{n}" for call, n in calls.counts().items()
+        )
     for key in result.output_keys:
         ctx.names.remember(target.bucket, key, None)
     ctx.facts["pixeltable outputs written"] = len(result.output_keys)

@@ -102,7 +102,7 @@ class Mutation:
     names: str  # and its message names this
     key_of: str | None = None  # run with another role's key
     wrong_secret: bool = False
-    groups: tuple[str, ...] = ("preflight", "connectivity", "scoping")
+    groups: tuple[str, ...] = ("preflight", "scoping")
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -247,6 +247,7 @@ def mutations() -> list[Mutation]:
             "connectivity: head bucket",
             "SignatureDoesNotMatch",
             wrong_secret=True,
+            groups=("preflight", "connectivity", "scoping"),
         ),
         Mutation(
             "another-roles-key-more",
