@@ -36,6 +36,19 @@ ABSENT_CODES = frozenset(
     }
 )
 NO_BUCKET_CODES = frozenset({"NoSuchBucket"})
+# On a bucket without Object Lock these answers may come before the capability check (B2's
+# order is not documented), so for retention and legal-hold probes they show nothing.
+NO_LOCK_CODES = frozenset(
+    {"InvalidRequest", "ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration"}
+)
+LOCK_OPERATIONS = frozenset(
+    {
+        Operation.GET_OBJECT_RETENTION,
+        Operation.PUT_OBJECT_RETENTION,
+        Operation.GET_OBJECT_LEGAL_HOLD,
+        Operation.PUT_OBJECT_LEGAL_HOLD,
+    }
+)
 # The key itself was rejected: never a scoping refusal.
 KEY_REJECTED_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"})
 ABSENT_SUFFIX = ".absent"  # a name the suite never writes
@@ -236,7 +249,10 @@ def observe(client: Any, expectation: Expectation, names: ProbeNames) -> Observa
     except NotProbed as reason:
         return Observation(Outcome.NOT_PROBED, "", str(reason))
     except (ClientError, BotoCoreError) as error:
-        return classify(error)
+        observed = classify(error)
+        if expectation.operation in LOCK_OPERATIONS and observed.code in NO_LOCK_CODES:
+            return Observation(Outcome.NO_LOCK, observed.code, observed.detail)
+        return observed
     detail = ""
     if expectation.operation is Operation.LIST_BUCKETS:
         listed = {b["Name"] for b in result.get("Buckets", [])}

@@ -16,6 +16,7 @@ class Outcome(StrEnum):
     NO_SUCH_BUCKET = "no such bucket"
     ERROR = "error"
     NOT_PROBED = "not probed"  # nothing to act on: an earlier probe could not create it
+    NO_LOCK = "no object lock"  # a retention/legal-hold answer that only says "no lock here"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,12 @@ def judge(
         what += f" ({expectation.subject.value})"
     if observed.outcome is Outcome.NOT_PROBED:
         return Verdict(Status.NOT_VERIFIABLE, f"{what}: not probed: {observed.detail}")
+    if observed.outcome is Outcome.NO_LOCK:
+        return Verdict(
+            Status.NOT_VERIFIABLE,
+            f"{what}: the server answered {observed.code} (the bucket has no Object Lock), which "
+            "does not show whether the key holds the capability",
+        )
     if observed.outcome is Outcome.ERROR:
         return Verdict(
             Status.FAILED, f"{what}: unexpected error {observed.code}: {observed.detail}"

@@ -15,6 +15,7 @@ _OUTCOMES = {
     Outcome.ABSENT: ABSENT,
     Outcome.DENIED: DENIED,
     Outcome.NOT_PROBED: NOT_PROBED,
+    Outcome.NO_LOCK: NOT_PROBED,
 }
 
 

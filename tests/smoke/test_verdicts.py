@@ -127,3 +127,17 @@ def test_a_deleted_retained_version_is_a_missing_lock_and_not_probed_is_never_a_
     assert verdict.message.startswith("OBJECT LOCK MISSING: DeleteObjectVersion")
     nothing = judge(retained, Observation(Outcome.NOT_PROBED, "", "no version"), frozenset(), "B2")
     assert nothing.status is Status.NOT_VERIFIABLE
+
+
+def test_no_lock_answer_to_a_retention_probe_is_not_verifiable() -> None:
+    retention = Expectation(
+        operation=Operation.GET_OBJECT_RETENTION,
+        scope=Scope.IN_PREFIX,
+        allowed=False,
+        because="the key lacks readFileRetentions",
+        relies_on=(capability_restriction("readFileRetentions"),),
+    )
+    observed = Observation(Outcome.NO_LOCK, "InvalidRequest")
+    verdict = judge(retention, observed, frozenset(), "B2")
+    assert verdict.status is Status.NOT_VERIFIABLE
+    assert "no Object Lock" in verdict.message
