@@ -78,16 +78,21 @@ OBJECT_OPERATIONS = (
     (Operation.DELETE_OBJECT_VERSION, Subject.HIDE_MARKER),
 )
 FOREIGN_OPERATIONS = (
-    Operation.HEAD_BUCKET,
-    Operation.LIST_OBJECTS,
-    Operation.PUT_OBJECT,
-    Operation.GET_OBJECT,
+    (Operation.HEAD_BUCKET, Subject.OBJECT),
+    (Operation.GET_BUCKET_LOCATION, Subject.OBJECT),
+    (Operation.GET_OBJECT_LOCK_CONFIGURATION, Subject.OBJECT),
+    (Operation.LIST_OBJECTS, Subject.OBJECT),
+    (Operation.PUT_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT_RETENTION, Subject.OBJECT),
 )
 OUTSIDE_PREFIX_OPERATIONS = (
-    Operation.LIST_OBJECTS,
-    Operation.PUT_OBJECT,
-    Operation.GET_OBJECT,
-    Operation.GET_OBJECT_RETENTION,
+    (Operation.LIST_OBJECTS, Subject.OBJECT),
+    (Operation.PUT_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT_RETENTION, Subject.OBJECT),
+    (Operation.GET_OBJECT_LEGAL_HOLD, Subject.OBJECT),
+    (Operation.DELETE_OBJECT_VERSION, Subject.ABSENT),  # a version id nothing has
 )
 
 
@@ -209,10 +214,13 @@ def _version_deletes(plan: StackPlan, key: KeyPlan) -> list[Expectation]:
     return rows
 
 
-def _denied(operation: Operation, scope: Scope, because: str, kind: str) -> Expectation:
+def _denied(
+    operation: Operation, subject: Subject, scope: Scope, because: str, kind: str
+) -> Expectation:
     return Expectation(
         operation=operation,
         scope=scope,
+        subject=subject,
         allowed=False,
         because=because,
         relies_on=(kind,),
@@ -230,11 +238,14 @@ def expectations_for(plan: StackPlan, role: str) -> tuple[Expectation, ...]:
     if key.name_prefix:
         because = f"the key is restricted to names starting with {key.name_prefix!r}"
         table += [
-            _denied(op, Scope.OUTSIDE_PREFIX, because, NAME_PREFIX)
-            for op in OUTSIDE_PREFIX_OPERATIONS
+            _denied(op, subject, Scope.OUTSIDE_PREFIX, because, NAME_PREFIX)
+            for op, subject in OUTSIDE_PREFIX_OPERATIONS
         ]
     because = f"the key is restricted to bucket {plan.bucket.name!r}"
-    table += [_denied(op, Scope.OTHER_BUCKET, because, BUCKET_SCOPE) for op in FOREIGN_OPERATIONS]
+    table += [
+        _denied(op, subject, Scope.OTHER_BUCKET, because, BUCKET_SCOPE)
+        for op, subject in FOREIGN_OPERATIONS
+    ]
     return tuple(table)
 
 

@@ -230,9 +230,19 @@ _CALLS: dict[Operation, Call] = {
     Operation.DELETE_OBJECT: _delete,
     Operation.BYPASS_GOVERNANCE_RETENTION: _bypass,
 }
+
+
+def _delete_absent_version(client: Any, scope: Scope, names: ProbeNames) -> None:
+    """A version id nothing has, outside the role's reach: refused, or deletes nothing."""
+    client.delete_object(
+        Bucket=_bucket_for(scope, names), Key=_key_for(scope, names), VersionId=NO_VERSION
+    )
+
+
 _VERSION_CALLS: dict[Subject, Call] = {
     Subject.HIDE_MARKER: _delete_marker,
     Subject.DATA_VERSION: _delete_data,
+    Subject.ABSENT: _delete_absent_version,
 }
 
 

@@ -17,7 +17,7 @@ def _row(operation: Operation, subject: Subject = Subject.OBJECT) -> Expectation
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client():
     return boto3.session.Session().client(
         "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"

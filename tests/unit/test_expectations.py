@@ -306,6 +306,8 @@ def test_outside_prefix_denials_only_with_a_prefix(make_plan, base):
         Operation.PUT_OBJECT,
         Operation.GET_OBJECT,
         Operation.GET_OBJECT_RETENTION,
+        Operation.GET_OBJECT_LEGAL_HOLD,
+        Operation.DELETE_OBJECT_VERSION,
     }
     for expectation in outside.values():
         assert expectation.allowed is False
@@ -333,9 +335,12 @@ def test_other_bucket_always_denied(make_plan, base, capabilities, settings):
     other = {op: e for (op, scope, *_), e in rows.items() if scope is Scope.OTHER_BUCKET}
     assert set(other) == {
         Operation.HEAD_BUCKET,
+        Operation.GET_BUCKET_LOCATION,
+        Operation.GET_OBJECT_LOCK_CONFIGURATION,
         Operation.LIST_OBJECTS,
         Operation.PUT_OBJECT,
         Operation.GET_OBJECT,
+        Operation.GET_OBJECT_RETENTION,
     }
     for expectation in other.values():
         assert expectation.allowed is False
