@@ -12,7 +12,7 @@ How SeaweedFS 4.48 decides (observed):
   name (`GetBucketObjectLockConfiguration`, `GetObjectRetention`,
   `BypassGovernanceRetention`, ...), each scoped `Action:bucket` (the bucket and
   everything in it) or `Action:bucket/prefix*` (only keys, and list prefixes,
-  under the prefix). HeadBucket needs `List` on the bucket itself;
+  under the prefix). HeadBucket needs `List` and `Read` on the bucket itself;
   GetBucketLocation and GetBucketVersioning need `Read` on it.
 - A bucket policy is evaluated before the identity's actions, with the action
   resolved from the request (`s3:DeleteObjectVersion` for a DELETE with a
