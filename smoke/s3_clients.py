@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 
 from infra import runtime_env as env
-from infra.s3_config import b2_safe_config
+from infra.s3_config import b2_safe_config, use_content_md5
 from smoke.target import SmokeTarget
 
 WHEN_REQUIRED = env.CHECKSUM_SETTINGS[env.REQUEST_CHECKSUM]
@@ -68,6 +68,7 @@ def make_client(
             connect_timeout=connect_timeout, read_timeout=read_timeout, max_attempts=max_attempts
         ),
     )
+    use_content_md5(client)
     client.meta.events.register("before-call.s3", stats.on_call)
     client.meta.events.register("before-send.s3", stats.on_send)
     return client

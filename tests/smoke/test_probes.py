@@ -65,3 +65,30 @@ def test_hide_marker_probe_deletes_the_marker_delete_object_left(client) -> None
         assert observe(client, marker, names).outcome is Outcome.ALLOWED
     assert names.hide_marker is None
     assert names.written[("b", "p/k")] == []
+
+
+def test_checksum_required_writes_carry_content_md5_not_the_headers_b2_refuses() -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from smoke.s3_clients import RequestStats, make_client
+    from smoke.target import Credentials, SmokeTarget
+
+    target = SmokeTarget(
+        source="test",
+        endpoint="http://127.0.0.1:9",  # nothing listens: the request is signed, then fails
+        region="us-east-1",
+        bucket="b",
+        role="smoke",
+        credentials=Credentials("k", "s"),
+    )
+    client = make_client(target, RequestStats(), connect_timeout=0.2, max_attempts=1)
+    sent: list[set[str]] = []
+    client.meta.events.register(
+        "before-send.s3", lambda request, **_: sent.append({k.lower() for k in request.headers})
+    )
+    with pytest.raises(EndpointConnectionError):
+        client.put_object_legal_hold(Bucket="b", Key="k", LegalHold={"Status": "OFF"})
+    (headers,) = sent
+    assert "content-md5" in headers
+    assert not [h for h in headers if h.startswith("x-amz-checksum-")]
+    assert "x-amz-sdk-checksum-algorithm" not in headers
