@@ -6,6 +6,7 @@ Source: ../shared/reference/b2.md (Backblaze's API docs and S3-compatible key do
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 ENDPOINT_TEMPLATE = "https://s3.{region}.backblazeb2.com"
 REGION_PATTERN = re.compile(r"^[a-z]{2}-[a-z]+-\d{3}$")
@@ -21,34 +22,39 @@ KEY_VALID_DAYS_MIN, KEY_VALID_DAYS_MAX = 1, 999
 SECONDS_PER_DAY = 86_400
 ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
 
-CAPABILITIES: tuple[str, ...] = (
-    "listKeys",
-    "writeKeys",
-    "deleteKeys",
-    "listAllBucketNames",
-    "listBuckets",
-    "readBuckets",
-    "writeBuckets",
-    "deleteBuckets",
-    "readBucketRetentions",
-    "writeBucketRetentions",
-    "readBucketEncryption",
-    "writeBucketEncryption",
-    "readBucketNotifications",
-    "writeBucketNotifications",
-    "readBucketReplications",
-    "writeBucketReplications",
-    "listFiles",
-    "readFiles",
-    "shareFiles",
-    "writeFiles",
-    "deleteFiles",
-    "readFileLegalHolds",
-    "writeFileLegalHolds",
-    "readFileRetentions",
-    "writeFileRetentions",
-    "bypassGovernance",
-)
+
+class Capability(StrEnum):
+    """B2 application key capabilities, by their B2 names (equal to those strings)."""
+
+    LIST_KEYS = "listKeys"
+    WRITE_KEYS = "writeKeys"
+    DELETE_KEYS = "deleteKeys"
+    LIST_ALL_BUCKET_NAMES = "listAllBucketNames"
+    LIST_BUCKETS = "listBuckets"
+    READ_BUCKETS = "readBuckets"
+    WRITE_BUCKETS = "writeBuckets"
+    DELETE_BUCKETS = "deleteBuckets"
+    READ_BUCKET_RETENTIONS = "readBucketRetentions"
+    WRITE_BUCKET_RETENTIONS = "writeBucketRetentions"
+    READ_BUCKET_ENCRYPTION = "readBucketEncryption"
+    WRITE_BUCKET_ENCRYPTION = "writeBucketEncryption"
+    READ_BUCKET_NOTIFICATIONS = "readBucketNotifications"
+    WRITE_BUCKET_NOTIFICATIONS = "writeBucketNotifications"
+    READ_BUCKET_REPLICATIONS = "readBucketReplications"
+    WRITE_BUCKET_REPLICATIONS = "writeBucketReplications"
+    LIST_FILES = "listFiles"
+    READ_FILES = "readFiles"
+    SHARE_FILES = "shareFiles"
+    WRITE_FILES = "writeFiles"
+    DELETE_FILES = "deleteFiles"
+    READ_FILE_LEGAL_HOLDS = "readFileLegalHolds"
+    WRITE_FILE_LEGAL_HOLDS = "writeFileLegalHolds"
+    READ_FILE_RETENTIONS = "readFileRetentions"
+    WRITE_FILE_RETENTIONS = "writeFileRetentions"
+    BYPASS_GOVERNANCE = "bypassGovernance"
+
+
+CAPABILITIES: tuple[str, ...] = tuple(c.value for c in Capability)
 
 # Capabilities that act on the account, not on one bucket: a bucket-scoped key
 # must not hold them (B2 refuses some, and writeKeys amounts to full access).

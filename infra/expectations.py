@@ -1,8 +1,8 @@
 """What each role's key must and must not be able to do over S3.
 
-Derived from the plan with B2's capability-to-S3 mapping (see
-../shared/reference/b2.md, "S3 mapping"); the smoke suite and the local
-emulation read this table instead of restating capabilities.
+Derived from the plan with B2's capability-to-S3 mapping, which lives in one
+table (`infra.s3_operations.OPERATIONS`); the smoke suite and the local
+emulation read these rows instead of restating capabilities.
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from infra.b2_facts import Capability
 from infra.plan import KeyPlan, StackPlan
+from infra.s3_operations import LIST_BUCKETS_NEEDS, OPERATIONS, Operation, capability_for
+
+__all__ = ["Capability", "Expectation", "Operation", "Scope", "Subject", "expectations_for"]
 
 
 class Scope(StrEnum):
@@ -22,57 +26,74 @@ class Scope(StrEnum):
     OTHER_BUCKET = "other-bucket"
 
 
-class Operation(StrEnum):
-    LIST_BUCKETS = "ListBuckets"
-    HEAD_BUCKET = "HeadBucket"
-    GET_BUCKET_LOCATION = "GetBucketLocation"
-    GET_BUCKET_VERSIONING = "GetBucketVersioning"
-    GET_OBJECT_LOCK_CONFIGURATION = "GetObjectLockConfiguration"
-    LIST_OBJECTS = "ListObjectsV2"
-    PUT_OBJECT = "PutObject"
-    GET_OBJECT = "GetObject"
-    DELETE_OBJECT = "DeleteObject"
-    DELETE_OBJECT_VERSION = "DeleteObjectVersion"
+class Subject(StrEnum):
+    """Which object (or version) an object operation acts on."""
+
+    OBJECT = ""  # the probe object (by name, latest version)
+    ABSENT = "absent object"  # a name never written: the answer shows authorisation only
+    HIDE_MARKER = "hide marker"  # the delete marker DeleteObject left: never under retention
+    DATA_VERSION = "data version"  # the probe's uploaded version: under default retention
 
 
 # Restriction kinds a backend must enforce for a denial to be observable.
 BUCKET_SCOPE = "bucketScope"
 NAME_PREFIX = "namePrefix"
 OBJECT_LOCK = "objectLock"
+GRANT_PREFIX = "grant:"  # a backend that cannot let a holder do what B2 allows
 
 
 def capability_restriction(capability: str) -> str:
     return f"capability:{capability}"
 
 
-# Which B2 capability each S3 operation needs on the key's own bucket.
-CAPABILITY_FOR: dict[Operation, str] = {
-    Operation.HEAD_BUCKET: "listBuckets",
-    Operation.GET_BUCKET_LOCATION: "readBuckets",
-    Operation.GET_BUCKET_VERSIONING: "readBuckets",
-    Operation.GET_OBJECT_LOCK_CONFIGURATION: "readBucketRetentions",
-    Operation.LIST_OBJECTS: "listFiles",
-    Operation.PUT_OBJECT: "writeFiles",
-    Operation.GET_OBJECT: "readFiles",
-    Operation.DELETE_OBJECT: "writeFiles",
-    Operation.DELETE_OBJECT_VERSION: "deleteFiles",
-}
+def capability_grant(capability: str) -> str:
+    """The kind a backend lists when it cannot grant `capability` to a holder."""
+    return f"{GRANT_PREFIX}{capability}"
+
+
+# Which B2 capability each S3 operation needs on the key's own bucket (from the one table).
+CAPABILITY_FOR: dict[Operation, Capability] = {op: r.capability for op, r in OPERATIONS.items()}
 
 BUCKET_OPERATIONS = (
     Operation.HEAD_BUCKET,
     Operation.GET_BUCKET_LOCATION,
     Operation.GET_BUCKET_VERSIONING,
+    Operation.GET_BUCKET_ACL,
     Operation.GET_OBJECT_LOCK_CONFIGURATION,
+    Operation.GET_BUCKET_ENCRYPTION,
 )
 OBJECT_OPERATIONS = (
-    Operation.LIST_OBJECTS,
-    Operation.PUT_OBJECT,
-    Operation.GET_OBJECT,
-    Operation.DELETE_OBJECT,
-    Operation.DELETE_OBJECT_VERSION,
+    (Operation.LIST_OBJECTS, Subject.OBJECT),
+    (Operation.LIST_OBJECT_VERSIONS, Subject.OBJECT),
+    (Operation.LIST_MULTIPART_UPLOADS, Subject.OBJECT),
+    (Operation.PUT_OBJECT, Subject.OBJECT),
+    (Operation.CREATE_MULTIPART_UPLOAD, Subject.OBJECT),
+    (Operation.GET_OBJECT, Subject.OBJECT),
+    (Operation.HEAD_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT_RETENTION, Subject.OBJECT),
+    (Operation.PUT_OBJECT_RETENTION, Subject.ABSENT),
+    (Operation.GET_OBJECT_LEGAL_HOLD, Subject.OBJECT),
+    (Operation.PUT_OBJECT_LEGAL_HOLD, Subject.OBJECT),
+    (Operation.DELETE_OBJECT, Subject.OBJECT),
+    (Operation.DELETE_OBJECT_VERSION, Subject.HIDE_MARKER),
 )
-FOREIGN_OPERATIONS = (Operation.HEAD_BUCKET, Operation.LIST_OBJECTS, Operation.PUT_OBJECT)
-OUTSIDE_PREFIX_OPERATIONS = (Operation.LIST_OBJECTS, Operation.PUT_OBJECT, Operation.GET_OBJECT)
+FOREIGN_OPERATIONS = (
+    (Operation.HEAD_BUCKET, Subject.OBJECT),
+    (Operation.GET_BUCKET_LOCATION, Subject.OBJECT),
+    (Operation.GET_OBJECT_LOCK_CONFIGURATION, Subject.OBJECT),
+    (Operation.LIST_OBJECTS, Subject.OBJECT),
+    (Operation.PUT_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT_RETENTION, Subject.OBJECT),
+)
+OUTSIDE_PREFIX_OPERATIONS = (
+    (Operation.LIST_OBJECTS, Subject.OBJECT),
+    (Operation.PUT_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT, Subject.OBJECT),
+    (Operation.GET_OBJECT_RETENTION, Subject.OBJECT),
+    (Operation.GET_OBJECT_LEGAL_HOLD, Subject.OBJECT),
+    (Operation.DELETE_OBJECT_VERSION, Subject.ABSENT),  # a version id nothing has
+)
 
 
 class Expectation(BaseModel):
@@ -85,43 +106,67 @@ class Expectation(BaseModel):
     allowed: bool
     because: str
     relies_on: tuple[str, ...] = ()
+    subject: Subject = Subject.OBJECT
+    capabilities: tuple[Capability, ...] = ()  # what this row tests (the report groups by it)
 
     @property
     def name(self) -> str:
-        return f"{self.operation.value} {self.scope.value}"
+        name = f"{self.operation.value} {self.scope.value}"
+        return f"{name} ({self.subject.value})" if self.subject.value else name
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Grant kinds a backend must support for an allowed row to be observable."""
+        return tuple(capability_grant(c) for c in self.capabilities) if self.allowed else ()
 
 
-def _by_capability(key: KeyPlan, operation: Operation, scope: Scope) -> Expectation:
-    capability = CAPABILITY_FOR[operation]
-    if key.can(capability):
+def _by_capability(
+    key: KeyPlan, operation: Operation, scope: Scope, subject: Subject = Subject.OBJECT
+) -> Expectation:
+    rule = OPERATIONS[operation]
+    needed = (rule.capability, *rule.also_needs)
+    missing = [c for c in needed if not key.can(c)]
+    if not missing:
+        held = " and ".join(needed)
         return Expectation(
-            operation=operation, scope=scope, allowed=True, because=f"the key holds {capability}"
+            operation=operation,
+            scope=scope,
+            subject=subject,
+            allowed=True,
+            because=f"the key holds {held}",
+            capabilities=(rule.capability,),
         )
     return Expectation(
         operation=operation,
         scope=scope,
+        subject=subject,
         allowed=False,
-        because=f"the key lacks {capability}",
-        relies_on=(capability_restriction(capability),),
+        because=f"the key lacks {' and '.join(missing)}",
+        relies_on=tuple(capability_restriction(c) for c in missing),
+        capabilities=(rule.capability,),
     )
 
 
 def _list_buckets(key: KeyPlan) -> Expectation:
-    if key.can("listBuckets") and key.account_wide:
+    if key.account_wide and key.can(Capability.LIST_BUCKETS):
         return Expectation(
             operation=Operation.LIST_BUCKETS,
             scope=Scope.ACCOUNT,
             allowed=True,
-            because="the key is account-wide and holds listBuckets; the bucket is listed",
+            because=f"the key is account-wide and holds {Capability.LIST_BUCKETS}; "
+            "the bucket is listed",
+            capabilities=(Capability.LIST_BUCKETS,),
         )
-    if key.can("listBuckets") and key.can("listAllBucketNames"):
+    names = " and ".join(LIST_BUCKETS_NEEDS)
+    missing = [c for c in LIST_BUCKETS_NEEDS if not key.can(c)]
+    if not missing:
         return Expectation(
             operation=Operation.LIST_BUCKETS,
             scope=Scope.ACCOUNT,
             allowed=True,
-            because="the key holds listBuckets and listAllBucketNames; the bucket is listed",
+            because=f"the key holds {names}; the bucket is listed",
+            capabilities=LIST_BUCKETS_NEEDS,
         )
-    missing = [c for c in ("listBuckets", "listAllBucketNames") if not key.can(c)]
     return Expectation(
         operation=Operation.LIST_BUCKETS,
         scope=Scope.ACCOUNT,
@@ -131,25 +176,65 @@ def _list_buckets(key: KeyPlan) -> Expectation:
             "HeadBucket is the check that works without it"
         ),
         relies_on=tuple(capability_restriction(c) for c in missing),
+        capabilities=LIST_BUCKETS_NEEDS,
     )
 
 
-def _delete_version(plan: StackPlan, key: KeyPlan) -> Expectation:
-    expectation = _by_capability(key, Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX)
-    if expectation.allowed and plan.object_lock.default_retention_active:
-        lock = plan.object_lock
-        assert lock.period is not None
-        return Expectation(
-            operation=Operation.DELETE_OBJECT_VERSION,
-            scope=Scope.IN_PREFIX,
-            allowed=False,
-            because=(
+def _retained(plan: StackPlan, row: Expectation) -> Expectation:
+    """A row the capability allows, refused because new versions are under retention."""
+    lock = plan.object_lock
+    assert lock.period is not None
+    return row.model_copy(
+        update={
+            "allowed": False,
+            "because": (
                 f"new objects are under {lock.mode} retention for {lock.period.days} days; "
                 "a lifecycle rule removes them afterwards"
             ),
-            relies_on=(OBJECT_LOCK,),
+            "relies_on": (OBJECT_LOCK,),
+        }
+    )
+
+
+def _version_deletes(plan: StackPlan, key: KeyPlan) -> list[Expectation]:
+    """Deleting the probe's own uploaded version, plainly and with the bypass header.
+
+    Only for a key that can upload (the rows need a version it wrote). The hide
+    marker row above shows deleteFiles whatever the lock; these show the lock.
+    """
+    if not key.can(capability_for(Operation.PUT_OBJECT)):
+        return []
+    lock = plan.object_lock
+    plain = _by_capability(
+        key, Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX, Subject.DATA_VERSION
+    )
+    if plain.allowed and lock.default_retention_active:
+        plain = _retained(plan, plain)
+    rows = [plain]
+    if lock.default_retention_active:
+        bypass = _by_capability(
+            key, Operation.BYPASS_GOVERNANCE_RETENTION, Scope.IN_PREFIX, Subject.DATA_VERSION
         )
-    return expectation
+        if bypass.allowed and lock.mode != "governance":
+            bypass = _retained(plan, bypass)
+        elif not bypass.allowed and lock.mode != "governance":
+            bypass = bypass.model_copy(update={"relies_on": (*bypass.relies_on, OBJECT_LOCK)})
+        rows.append(bypass)
+    return rows
+
+
+def _denied(
+    operation: Operation, subject: Subject, scope: Scope, because: str, kind: str
+) -> Expectation:
+    return Expectation(
+        operation=operation,
+        scope=scope,
+        subject=subject,
+        allowed=False,
+        because=because,
+        relies_on=(kind,),
+        capabilities=(capability_for(operation),),
+    )
 
 
 def expectations_for(plan: StackPlan, role: str) -> tuple[Expectation, ...]:
@@ -157,34 +242,23 @@ def expectations_for(plan: StackPlan, role: str) -> tuple[Expectation, ...]:
     key = plan.key(role)
     table = [_list_buckets(key)]
     table += [_by_capability(key, op, Scope.BUCKET) for op in BUCKET_OPERATIONS]
-    table += [
-        _by_capability(key, op, Scope.IN_PREFIX)
-        for op in OBJECT_OPERATIONS
-        if op is not Operation.DELETE_OBJECT_VERSION
-    ]
-    table.append(_delete_version(plan, key))
+    table += [_by_capability(key, op, Scope.IN_PREFIX, s) for op, s in OBJECT_OPERATIONS]
+    table += _version_deletes(plan, key)
     if key.name_prefix:
+        because = f"the key is restricted to names starting with {key.name_prefix!r}"
         table += [
-            Expectation(
-                operation=op,
-                scope=Scope.OUTSIDE_PREFIX,
-                allowed=False,
-                because=f"the key is restricted to names starting with {key.name_prefix!r}",
-                relies_on=(NAME_PREFIX,),
-            )
-            for op in OUTSIDE_PREFIX_OPERATIONS
+            _denied(op, subject, Scope.OUTSIDE_PREFIX, because, NAME_PREFIX)
+            for op, subject in OUTSIDE_PREFIX_OPERATIONS
         ]
     if key.account_wide:  # no bucket restriction: other buckets answer as this one does
-        return (*table, *(_by_capability(key, op, Scope.OTHER_BUCKET) for op in FOREIGN_OPERATIONS))
-    table += [
-        Expectation(
-            operation=op,
-            scope=Scope.OTHER_BUCKET,
-            allowed=False,
-            because=f"the key is restricted to bucket {plan.bucket.name!r}",
-            relies_on=(BUCKET_SCOPE,),
+        return (
+            *table,
+            *(_by_capability(key, op, Scope.OTHER_BUCKET, s) for op, s in FOREIGN_OPERATIONS),
         )
-        for op in FOREIGN_OPERATIONS
+    because = f"the key is restricted to bucket {plan.bucket.name!r}"
+    table += [
+        _denied(op, subject, Scope.OTHER_BUCKET, because, BUCKET_SCOPE)
+        for op, subject in FOREIGN_OPERATIONS
     ]
     return tuple(table)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from typing import Any
+
 from botocore.config import Config
 
 from infra import runtime_env
@@ -21,3 +25,26 @@ def b2_safe_config(*, connect_timeout: float, read_timeout: float, max_attempts:
         retries={"total_max_attempts": max_attempts, "mode": "standard"},
         s3={"addressing_style": "path"},
     )
+
+
+FLEXIBLE_CHECKSUM_HEADERS = ("x-amz-checksum-", "x-amz-sdk-checksum-algorithm")
+
+
+def _content_md5_instead(request: Any, **_: Any) -> None:
+    """Operations S3 declares checksum-required (PutObjectRetention, PutObjectLegalHold,
+    DeleteObjects, ...) get a CRC32 header from botocore even under `when_required`; B2
+    refuses it. Content-MD5 is the checksum every S3 service accepts."""
+    names = [h for h in request.headers if h.lower().startswith(FLEXIBLE_CHECKSUM_HEADERS)]
+    body = request.body or b""
+    if not names or not isinstance(body, (bytes, str)):
+        return  # nothing to replace, or a stream (never for these small XML bodies)
+    data = body.encode() if isinstance(body, str) else body
+    for name in names:
+        del request.headers[name]
+    request.headers["Content-MD5"] = base64.b64encode(hashlib.md5(data).digest()).decode()  # noqa: S324
+
+
+def use_content_md5(client: Any) -> Any:
+    """Make `client` send Content-MD5 instead of the flexible checksum headers B2 refuses."""
+    client.meta.events.register("before-sign.s3", _content_md5_instead)
+    return client

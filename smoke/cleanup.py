@@ -7,7 +7,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from infra.s3_operations import Operation, capability_for
 from smoke.context import LockedObject, SmokeContext
+
+VERSION_DELETE = capability_for(Operation.DELETE_OBJECT_VERSION)
+HIDE = capability_for(Operation.DELETE_OBJECT)
 
 
 def _versions_under(client: Any, bucket: str, prefix: str) -> list[tuple[str, str]]:
@@ -39,7 +43,7 @@ def remove_run_objects(context: SmokeContext) -> None:
     client = context.client()
     bucket = context.target.bucket
     candidates: set[tuple[str, str, str]] = set()
-    # Without listFiles the listing fails: fall back to what the run remembers writing.
+    # Without the listing capability the listing fails: fall back to what the run remembers writing.
     with contextlib.suppress(ClientError, BotoCoreError):
         listed = _versions_under(client, bucket, context.run_prefix)
         candidates |= {(bucket, key, version) for key, version in listed}
@@ -48,7 +52,7 @@ def remove_run_objects(context: SmokeContext) -> None:
     plan = context.target.plan
     lock_on = bool(plan and plan.object_lock.enabled)
     key_plan = context.target.key_plan
-    if key_plan is not None and not key_plan.can("deleteFiles"):
+    if key_plan is not None and not key_plan.can(VERSION_DELETE):
         _hide_only(context, client, {(b, k) for b, k, _ in candidates})
         return
     for b, key, version in sorted(candidates):
@@ -63,7 +67,8 @@ def remove_run_objects(context: SmokeContext) -> None:
 
 
 def _hide_only(context: SmokeContext, client: Any, objects: set[tuple[str, str]]) -> None:
-    """Without deleteFiles a B2 delete is a hide; the lifecycle rule removes the versions."""
+    """Without the version-delete capability a B2 delete is a hide; lifecycle rules remove
+    the versions."""
     for bucket, key in sorted(objects):
         try:
             client.delete_object(Bucket=bucket, Key=key)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from smoke.capability_report import Probed
 from smoke.probes import ProbeNames
 from smoke.s3_clients import RequestStats, make_client
 from smoke.target import SmokeTarget
@@ -51,6 +52,7 @@ class SmokeContext:
     leftovers: list[str] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # shown in the report
+    probed: list[Probed] = field(default_factory=list)  # scoping rows run, for the report
     state: dict[str, Any] = field(default_factory=dict)  # passed between checks
     _names: ProbeNames | None = None
 

@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from smoke.capability_report import CapabilityLine
+
 
 class Result(StrEnum):
     PASSED = "passed"
@@ -79,8 +81,28 @@ def print_summary(console: Console, results: list[CheckResult], facts: dict[str,
     )
 
 
+def print_capabilities(console: Console, lines: list[CapabilityLine]) -> None:
+    """One compact line per capability: planned, what was tried and answered, the verdict."""
+    table = Table(title="capabilities probed", title_justify="left", show_lines=False)
+    for column in ("capability", "plan", "verdict", "operations tried: answer"):
+        table.add_column(column, overflow="fold")
+    for line in lines:
+        verdict = Result(line.status.value)
+        table.add_row(
+            line.capability,
+            "held" if line.held else "-",
+            f"[{STYLE[verdict]}]{verdict.value}[/]",
+            line.compact(),
+        )
+    console.print(table)
+
+
 def write_json(
-    path: Path, results: list[CheckResult], facts: dict[str, Any], exit_code: int
+    path: Path,
+    results: list[CheckResult],
+    facts: dict[str, Any],
+    exit_code: int,
+    capabilities: list[CapabilityLine] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
@@ -88,5 +110,6 @@ def write_json(
         "counts": counts(results),
         "facts": facts,
         "checks": [{**asdict(r), "result": r.result.value} for r in results],
+        "capabilities": [line.as_json() for line in capabilities or []],
     }
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")

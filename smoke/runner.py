@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from smoke.capability_report import capability_lines
 from smoke.cleanup import remove_run_objects
 from smoke.context import SmokeContext
 from smoke.plugin import SmokePlugin
-from smoke.results import Result, print_summary, write_json
+from smoke.results import Result, print_capabilities, print_summary, write_json
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -81,9 +82,13 @@ def run_suite(
         console.print(f"[bold red]the smoke runner itself failed (pytest exit {int(status)})[/]")
     exit_code = EXIT_FAILED if failed or internal or not plugin.results else EXIT_PASSED
     facts = _facts(context)
+    key = context.target.key_plan
+    capabilities = capability_lines(key, context.probed) if key and context.probed else []
+    if capabilities:
+        print_capabilities(console, capabilities)
     print_summary(console, plugin.results, facts)
     if junit_xml:
         _scrub_file(junit_xml, context)
     if json_path:
-        write_json(json_path, plugin.results, facts, exit_code)
+        write_json(json_path, plugin.results, facts, exit_code, capabilities)
     return exit_code

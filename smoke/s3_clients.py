@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import boto3
 
 from infra import runtime_env as env
-from infra.s3_config import b2_safe_config
+from infra.s3_config import b2_safe_config, use_content_md5
 from smoke.target import SmokeTarget
 
 WHEN_REQUIRED = env.CHECKSUM_SETTINGS[env.REQUEST_CHECKSUM]
@@ -41,6 +42,13 @@ class RequestStats:
             self.uploaded_bytes += size
 
 
+@functools.cache
+def _shared_session() -> boto3.session.Session:
+    """One session for the suite's clients: it loads the S3 service model once (about
+    0.3 s per client otherwise). It holds no credentials; each client gets the target's."""
+    return boto3.session.Session()
+
+
 def make_client(
     target: SmokeTarget,
     stats: RequestStats,
@@ -50,18 +58,17 @@ def make_client(
     max_attempts: int = 4,
 ) -> Any:
     """An S3 client for the target's role key that B2 will accept."""
-    session = boto3.session.Session(
+    client = _shared_session().client(
+        "s3",
         aws_access_key_id=target.credentials.access_key_id,
         aws_secret_access_key=target.credentials.secret_access_key,
         region_name=target.region,
-    )
-    client = session.client(
-        "s3",
         endpoint_url=target.endpoint,
         config=b2_safe_config(
             connect_timeout=connect_timeout, read_timeout=read_timeout, max_attempts=max_attempts
         ),
     )
+    use_content_md5(client)
     client.meta.events.register("before-call.s3", stats.on_call)
     client.meta.events.register("before-send.s3", stats.on_send)
     return client

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from infra.expectations import Expectation, Scope
+from infra.expectations import NAME_PREFIX, OBJECT_LOCK, Expectation, Scope
+from infra.s3_operations import OPERATIONS
 
 
 class Outcome(StrEnum):
@@ -14,6 +15,8 @@ class Outcome(StrEnum):
     DENIED = "denied"
     NO_SUCH_BUCKET = "no such bucket"
     ERROR = "error"
+    NOT_PROBED = "not probed"  # nothing to act on: an earlier probe could not create it
+    NO_LOCK = "no object lock"  # a retention/legal-hold answer that only says "no lock here"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,16 @@ def judge(
 ) -> Verdict:
     """Over-privilege is a failure; a restriction the backend cannot enforce is never a pass."""
     what = f"{expectation.operation.value} on {expectation.scope.value}"
+    if expectation.subject.value:
+        what += f" ({expectation.subject.value})"
+    if observed.outcome is Outcome.NOT_PROBED:
+        return Verdict(Status.NOT_VERIFIABLE, f"{what}: not probed: {observed.detail}")
+    if observed.outcome is Outcome.NO_LOCK:
+        return Verdict(
+            Status.NOT_VERIFIABLE,
+            f"{what}: the server answered {observed.code} (the bucket has no Object Lock), which "
+            "does not show whether the key holds the capability",
+        )
     if observed.outcome is Outcome.ERROR:
         return Verdict(
             Status.FAILED, f"{what}: unexpected error {observed.code}: {observed.detail}"
@@ -57,12 +70,25 @@ def judge(
     if expectation.allowed:
         if granted:
             return Verdict(Status.PASSED, f"{what} allowed as planned ({expectation.because})")
+        ungranted = [n for n in expectation.needs if n in unenforced]
+        if ungranted:
+            return Verdict(
+                Status.NOT_VERIFIABLE,
+                f"{what} was refused, but {backend} cannot grant "
+                f"{', '.join(n.split(':', 1)[1] for n in ungranted)} to a key; on B2 it must "
+                f"be allowed ({expectation.because})",
+            )
+        rule = OPERATIONS.get(expectation.operation)
+        needed = (*expectation.capabilities, *(rule.also_needs if rule else ()))
+        held = " or ".join(needed) or "a capability"
+        if expectation.scope is Scope.IN_PREFIX:
+            held += " (or is confined to another name prefix)"
         return Verdict(
             Status.FAILED,
-            f"{what} was refused ({observed.code or observed.outcome.value}) but the plan grants "
-            f"it: {expectation.because}. Fix: the deployed key does not match the plan; run "
-            "`pulumi up` for this stack (or rotate the key) and make sure the smoke job uses the "
-            "current key",
+            f"{what} was refused ({observed.code or observed.outcome.value}): the deployed key "
+            f"lacks {held}, which the plan grants ({expectation.because}). Fix: the deployed key "
+            "does not match the plan; run `pulumi up` for this stack (or rotate the key) and "
+            "make sure the smoke job uses the current key",
         )
     if not granted:
         return Verdict(Status.PASSED, f"{what} refused as planned: {expectation.because}")
@@ -73,9 +99,21 @@ def judge(
             f"{what} succeeded, but {backend} does not enforce {', '.join(blind)}; on B2 it must "
             f"be refused ({expectation.because})",
         )
+    if OBJECT_LOCK in expectation.relies_on:
+        return Verdict(
+            Status.FAILED,
+            f"OBJECT LOCK MISSING: {what} succeeded but must be refused: {expectation.because}. "
+            "Fix: the bucket's object lock or default retention is not as planned; compare "
+            "`bucket settings: object lock` and restore it (B2 web console or b2_update_bucket), "
+            "then `pulumi refresh`",
+        )
+    if NAME_PREFIX in expectation.relies_on:
+        fix = "the key's name prefix is wider than planned (or missing)"
+    else:
+        fix = "the key holds more than the plan grants"
     return Verdict(
         Status.FAILED,
         f"OVER-PRIVILEGED: {what} succeeded but must be refused: {expectation.because}. Fix: "
-        "the key holds more than the plan grants; rotate it (bump `rotation` for this role and "
-        "run `pulumi up`) and revoke the old key",
+        f"{fix}; rotate it (bump `rotation` for this role and run `pulumi up`) and revoke the "
+        "old key",
     )

@@ -39,8 +39,11 @@ def apply_plan(
     other_bucket: str,
     policy: dict[str, Any] | None,
     context: Callable[[], str] = lambda: "",
+    *,
+    create_decoy: bool = True,
 ) -> None:
-    """Create the plan's bucket (lock, versioning, retention, lifecycle, policy) and the decoy."""
+    """Create the plan's bucket (lock, versioning, retention, lifecycle, policy) and the decoy
+    (unless another plan on the same server already made it)."""
     locked = plan.object_lock.enabled
     create: dict[str, Any] = {"Bucket": bucket}
     if locked:
@@ -78,6 +81,8 @@ def apply_plan(
             lambda: admin.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy)),
             context,
         )
+    if not create_decoy:
+        return
     _step(
         f"create the decoy bucket {other_bucket}",
         lambda: admin.create_bucket(Bucket=other_bucket),

@@ -12,7 +12,7 @@ How SeaweedFS 4.48 decides (observed):
   name (`GetBucketObjectLockConfiguration`, `GetObjectRetention`,
   `BypassGovernanceRetention`, ...), each scoped `Action:bucket` (the bucket and
   everything in it) or `Action:bucket/prefix*` (only keys, and list prefixes,
-  under the prefix). HeadBucket needs `List` on the bucket itself;
+  under the prefix). HeadBucket needs `List` and `Read` on the bucket itself;
   GetBucketLocation and GetBucketVersioning need `Read` on it.
 - A bucket policy is evaluated before the identity's actions, with the action
   resolved from the request (`s3:DeleteObjectVersion` for a DELETE with a
@@ -26,17 +26,19 @@ So holders get coarse identity actions, and the Deny statements built from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from infra import b2_facts as b2
-from infra.expectations import BUCKET_SCOPE, NAME_PREFIX, OBJECT_LOCK, capability_restriction
+from infra.b2_facts import Capability as C
+from infra.expectations import (
+    BUCKET_SCOPE,
+    NAME_PREFIX,
+    OBJECT_LOCK,
+    capability_grant,
+    capability_restriction,
+)
+from infra.s3_operations import OPERATIONS, WITHOUT_S3_OPERATION, On
 
-
-class On(StrEnum):
-    """What an action applies to."""
-
-    BUCKET = "bucket"  # the bucket itself (arn:aws:s3:::B; SeaweedFS `Action:B`)
-    OBJECTS = "objects"  # the key's objects (arn:aws:s3:::B/P*; SeaweedFS `Action:B/P*`)
+__all__ = ["CAPABILITY_MAP", "LIST_ACTIONS", "On", "S3Rule", "WeedGrant"]
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,39 @@ class CapabilityMapping:
     holders_note: str = ""  # when holders get no local grant: what they cannot do locally
 
 
-LIST_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads")
-_NO_KEY_API = "key management has no S3 operation and the local server runs without an IAM API"
+def core_rules(capability: C) -> tuple[S3Rule, ...]:
+    """The S3 actions the core table (`infra.s3_operations.OPERATIONS`) gives a capability."""
+    grouped: dict[tuple[On, str | None], list[str]] = {}
+    for rule in OPERATIONS.values():
+        if rule.capability == capability:
+            actions = grouped.setdefault((rule.on, rule.method), [])
+            if rule.iam_action not in actions:
+                actions.append(rule.iam_action)
+    return tuple(S3Rule(tuple(a), on, method) for (on, method), a in grouped.items())
+
+
+LIST_ACTIONS = core_rules(C.LIST_FILES)[0].actions
 _ADMIN_ONLY = "SeaweedFS serves bucket encryption settings to its admin identity only"
 
+
+def _enforced(
+    capability: C, *grants: WeedGrant, extra: tuple[S3Rule, ...] = (), holders_note: str = ""
+) -> CapabilityMapping:
+    """Holders get `grants`; a key lacking `capability` is denied the core table's actions."""
+    return CapabilityMapping(
+        grants=grants,
+        governs=(*core_rules(capability), *extra),
+        weed_enforced=True,
+        holders_note=holders_note,
+    )
+
+
+def _objects(action: str) -> WeedGrant:
+    return WeedGrant(action, On.OBJECTS)
+
+
 CAPABILITY_MAP: dict[str, CapabilityMapping] = {
-    "listAllBucketNames": CapabilityMapping(
+    C.LIST_ALL_BUCKET_NAMES: CapabilityMapping(
         grants=(),
         governs=(),
         weed_enforced=False,
@@ -83,157 +112,68 @@ CAPABILITY_MAP: dict[str, CapabilityMapping] = {
             "while B2 refuses ListBuckets to a bucket-scoped key without listAllBucketNames"
         ),
     ),
-    "listBuckets": CapabilityMapping(
-        grants=(WeedGrant("List", On.BUCKET),),
-        governs=(S3Rule(("s3:ListBucket",), On.BUCKET, method="HEAD"),),
+    C.LIST_BUCKETS: CapabilityMapping(
+        # SeaweedFS 4.48 answers HeadBucket only with List and Read on the bucket; what Read
+        # adds beyond HeadBucket is taken back by the Deny statements of what the key lacks.
+        grants=(WeedGrant("List", On.BUCKET), WeedGrant("Read", On.BUCKET)),
+        governs=core_rules(C.LIST_BUCKETS),
         weed_enforced=False,
         why_not=(
             "HeadBucket is refused without listBuckets, but SeaweedFS never refuses ListBuckets "
             "itself; it answers with the buckets the identity may use"
         ),
     ),
-    "readBuckets": CapabilityMapping(
-        grants=(WeedGrant("Read", On.BUCKET), WeedGrant("ReadAcp", On.BUCKET)),
-        governs=(
-            S3Rule(
-                ("s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:GetBucketAcl"), On.BUCKET
-            ),
-        ),
-        weed_enforced=True,
+    C.READ_BUCKETS: _enforced(
+        C.READ_BUCKETS, WeedGrant("Read", On.BUCKET), WeedGrant("ReadAcp", On.BUCKET)
     ),
-    "readBucketRetentions": CapabilityMapping(
-        grants=(WeedGrant("GetBucketObjectLockConfiguration", On.BUCKET),),
-        governs=(S3Rule(("s3:GetBucketObjectLockConfiguration",), On.BUCKET),),
-        weed_enforced=True,
+    C.READ_BUCKET_RETENTIONS: _enforced(
+        C.READ_BUCKET_RETENTIONS, WeedGrant("GetBucketObjectLockConfiguration", On.BUCKET)
     ),
-    "writeBucketRetentions": CapabilityMapping(
-        grants=(),
-        governs=(S3Rule(("s3:PutBucketObjectLockConfiguration",), On.BUCKET),),
-        weed_enforced=True,
+    C.WRITE_BUCKET_RETENTIONS: _enforced(
+        C.WRITE_BUCKET_RETENTIONS,
         holders_note="changing the bucket's default retention is left to the admin identity",
     ),
-    "readBucketEncryption": CapabilityMapping(
-        grants=(),
-        governs=(S3Rule(("s3:GetBucketEncryption",), On.BUCKET),),
-        weed_enforced=True,
-        holders_note=_ADMIN_ONLY,
+    C.READ_BUCKET_ENCRYPTION: _enforced(C.READ_BUCKET_ENCRYPTION, holders_note=_ADMIN_ONLY),
+    C.WRITE_BUCKET_ENCRYPTION: _enforced(C.WRITE_BUCKET_ENCRYPTION, holders_note=_ADMIN_ONLY),
+    C.LIST_FILES: _enforced(C.LIST_FILES, _objects("List")),
+    C.READ_FILES: _enforced(
+        C.READ_FILES,
+        _objects("Read"),
+        extra=(S3Rule(("s3:GetObjectVersion", "s3:GetObjectAcl"), On.OBJECTS),),
     ),
-    "writeBucketEncryption": CapabilityMapping(
-        grants=(),
-        governs=(S3Rule(("s3:PutBucketEncryption",), On.BUCKET),),
-        weed_enforced=True,
-        holders_note=_ADMIN_ONLY,
-    ),
-    "readBucketNotifications": CapabilityMapping(
-        grants=(),
-        governs=(),
-        weed_enforced=False,
-        why_not="B2 event notifications have no S3 operation to emulate",
-    ),
-    "writeBucketNotifications": CapabilityMapping(
-        grants=(),
-        governs=(),
-        weed_enforced=False,
-        why_not="B2 event notifications have no S3 operation to emulate",
-    ),
-    "readBucketReplications": CapabilityMapping(
-        grants=(),
-        governs=(),
-        weed_enforced=False,
-        why_not="B2 replication rules have no S3 operation to emulate",
-    ),
-    "writeBucketReplications": CapabilityMapping(
-        grants=(),
-        governs=(),
-        weed_enforced=False,
-        why_not="B2 replication rules have no S3 operation to emulate",
-    ),
-    "listFiles": CapabilityMapping(
-        grants=(WeedGrant("List", On.OBJECTS),),
-        governs=(S3Rule(LIST_ACTIONS, On.BUCKET, method="GET"),),
-        weed_enforced=True,
-    ),
-    "readFiles": CapabilityMapping(
-        grants=(WeedGrant("Read", On.OBJECTS),),
-        governs=(S3Rule(("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl"), On.OBJECTS),),
-        weed_enforced=True,
-    ),
-    "shareFiles": CapabilityMapping(
-        grants=(),
-        governs=(),
-        weed_enforced=False,
-        why_not=(
-            "B2 download authorizations have no S3 operation; S3 presigned URLs need only readFiles"
-        ),
-    ),
-    "writeFiles": CapabilityMapping(
-        grants=(WeedGrant("Write", On.OBJECTS),),
-        governs=(
+    C.WRITE_FILES: _enforced(
+        C.WRITE_FILES,
+        _objects("Write"),
+        extra=(
             S3Rule(
-                (
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:CreateMultipartUpload",
-                    "s3:UploadPart",
-                    "s3:CompleteMultipartUpload",
-                    "s3:AbortMultipartUpload",
-                ),
+                ("s3:UploadPart", "s3:CompleteMultipartUpload", "s3:AbortMultipartUpload"),
                 On.OBJECTS,
             ),
         ),
-        weed_enforced=True,
     ),
-    "deleteFiles": CapabilityMapping(
-        grants=(WeedGrant("Write", On.OBJECTS),),
-        governs=(S3Rule(("s3:DeleteObjectVersion",), On.OBJECTS),),
-        weed_enforced=True,
-    ),
-    "readFileLegalHolds": CapabilityMapping(
-        grants=(WeedGrant("GetObjectLegalHold", On.OBJECTS),),
-        governs=(S3Rule(("s3:GetObjectLegalHold",), On.OBJECTS),),
-        weed_enforced=True,
-    ),
-    "writeFileLegalHolds": CapabilityMapping(
-        grants=(WeedGrant("PutObjectLegalHold", On.OBJECTS),),
-        governs=(S3Rule(("s3:PutObjectLegalHold",), On.OBJECTS),),
-        weed_enforced=True,
-    ),
-    "readFileRetentions": CapabilityMapping(
-        grants=(WeedGrant("GetObjectRetention", On.OBJECTS),),
-        governs=(S3Rule(("s3:GetObjectRetention",), On.OBJECTS),),
-        weed_enforced=True,
-    ),
-    "writeFileRetentions": CapabilityMapping(
-        grants=(WeedGrant("PutObjectRetention", On.OBJECTS),),
-        governs=(S3Rule(("s3:PutObjectRetention",), On.OBJECTS),),
-        weed_enforced=True,
-    ),
-    "bypassGovernance": CapabilityMapping(
-        grants=(WeedGrant("BypassGovernanceRetention", On.OBJECTS),),
-        governs=(S3Rule(("s3:BypassGovernanceRetention",), On.OBJECTS),),
-        weed_enforced=True,
-    ),
+    C.DELETE_FILES: _enforced(C.DELETE_FILES, _objects("Write")),
+    C.READ_FILE_LEGAL_HOLDS: _enforced(C.READ_FILE_LEGAL_HOLDS, _objects("GetObjectLegalHold")),
+    C.WRITE_FILE_LEGAL_HOLDS: _enforced(C.WRITE_FILE_LEGAL_HOLDS, _objects("PutObjectLegalHold")),
+    C.READ_FILE_RETENTIONS: _enforced(C.READ_FILE_RETENTIONS, _objects("GetObjectRetention")),
+    C.WRITE_FILE_RETENTIONS: _enforced(C.WRITE_FILE_RETENTIONS, _objects("PutObjectRetention")),
+    C.BYPASS_GOVERNANCE: _enforced(C.BYPASS_GOVERNANCE, _objects("BypassGovernanceRetention")),
     # Account-level: a bucket-scoped key never holds these (the planner refuses them).
-    "listKeys": CapabilityMapping(grants=(), governs=(), weed_enforced=False, why_not=_NO_KEY_API),
-    "writeKeys": CapabilityMapping(grants=(), governs=(), weed_enforced=False, why_not=_NO_KEY_API),
-    "deleteKeys": CapabilityMapping(
-        grants=(), governs=(), weed_enforced=False, why_not=_NO_KEY_API
-    ),
-    "writeBuckets": CapabilityMapping(
-        grants=(),
-        governs=(
+    C.WRITE_BUCKETS: _enforced(
+        C.WRITE_BUCKETS,
+        extra=(
             S3Rule(
                 ("s3:PutBucket*", "s3:DeleteBucket*", "s3:PutLifecycleConfiguration"), On.BUCKET
             ),
         ),
-        weed_enforced=True,
     ),
-    "deleteBuckets": CapabilityMapping(
-        grants=(),
-        governs=(S3Rule(("s3:DeleteBucket",), On.BUCKET),),
-        weed_enforced=True,
-    ),
+    C.DELETE_BUCKETS: _enforced(C.DELETE_BUCKETS, extra=(S3Rule(("s3:DeleteBucket",), On.BUCKET),)),
 }
+# The rest have no S3 operation at all (infra.s3_operations.WITHOUT_S3_OPERATION).
+for _capability, _reason in WITHOUT_S3_OPERATION.items():
+    CAPABILITY_MAP.setdefault(
+        _capability,
+        CapabilityMapping(grants=(), governs=(), weed_enforced=False, why_not=_reason),
+    )
 
 # Restriction kinds besides capabilities, and whether SeaweedFS 4.48 enforces them.
 # BUCKET_SCOPE: identities name only the plan's bucket. NAME_PREFIX: object actions
@@ -248,14 +188,19 @@ def all_restriction_kinds() -> frozenset[str]:
 
 
 def weed_unenforced() -> frozenset[str]:
-    """The restriction kinds SeaweedFS 4.48 cannot enforce (found by experiment)."""
+    """The restriction kinds SeaweedFS 4.48 cannot enforce, and the capabilities it cannot
+    grant to a holder (both found by experiment)."""
     scopes = {kind for kind, enforced in WEED_ENFORCES_SCOPES.items() if not enforced}
     capabilities = {
         capability_restriction(name)
         for name, mapping in CAPABILITY_MAP.items()
         if not mapping.weed_enforced
     }
-    return frozenset(scopes | capabilities)
+    # Capabilities whose holders get no local grant: an allowed row cannot be shown.
+    ungranted = {
+        capability_grant(name) for name, mapping in CAPABILITY_MAP.items() if mapping.holders_note
+    }
+    return frozenset(scopes | capabilities | ungranted)
 
 
 def unenforced_notes(unenforced: frozenset[str]) -> tuple[str, ...]:

@@ -24,12 +24,13 @@ POLICY_VERSION = "2012-10-17"
 _WILDCARDS = ("*", "?")
 
 
-def identity_name(role: str) -> str:
-    return f"pxb2-{role}"
+def identity_name(role: str, tag: str = "") -> str:
+    """`tag` keeps the identities of several plans on one server apart."""
+    return f"pxb2-{tag}{role}"
 
 
-def principal_arn(role: str) -> str:
-    return f"arn:aws:iam::{WEED_ACCOUNT_ID}:user/{identity_name(role)}"
+def principal_arn(role: str, tag: str = "") -> str:
+    return f"arn:aws:iam::{WEED_ACCOUNT_ID}:user/{identity_name(role, tag)}"
 
 
 def _check_prefix(key: KeyPlan) -> None:
@@ -59,6 +60,27 @@ def weed_actions(key: KeyPlan, bucket: str) -> list[str]:
     return sorted(actions)
 
 
+def role_identities(
+    plan: StackPlan, bucket: str, credentials: Mapping[str, RoleCredentials], tag: str = ""
+) -> list[dict[str, Any]]:
+    """One identity per role of the plan, scoped to `bucket`."""
+    return [
+        identity_entry(
+            identity_name(key.role, tag), credentials[key.role], weed_actions(key, bucket)
+        )
+        for key in plan.keys
+    ]
+
+
+def identity_entry(name: str, creds: RoleCredentials, actions: list[str]) -> dict[str, Any]:
+    """One identity of the `-s3.config` file."""
+    return {
+        "name": name,
+        "credentials": [{"accessKey": creds.access_key_id, "secretKey": creds.secret_access_key}],
+        "actions": actions,
+    }
+
+
 def identities_document(
     plan: StackPlan,
     bucket: str,
@@ -66,22 +88,8 @@ def identities_document(
     admin: RoleCredentials,
 ) -> dict[str, Any]:
     """The `-s3.config` JSON: one identity per role plus the admin identity."""
-
-    def identity(name: str, creds: RoleCredentials, actions: list[str]) -> dict[str, Any]:
-        return {
-            "name": name,
-            "credentials": [
-                {"accessKey": creds.access_key_id, "secretKey": creds.secret_access_key}
-            ],
-            "actions": actions,
-        }
-
-    identities = [identity(ADMIN_IDENTITY, admin, ["Admin"])]
-    identities += [
-        identity(identity_name(key.role), credentials[key.role], weed_actions(key, bucket))
-        for key in plan.keys
-    ]
-    return {"identities": identities}
+    identities = [identity_entry(ADMIN_IDENTITY, admin, ["Admin"])]
+    return {"identities": identities + role_identities(plan, bucket, credentials)}
 
 
 def _resource(on: On, bucket: str) -> str:
@@ -92,17 +100,17 @@ def _sid(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", "".join(p[:1].upper() + p[1:] for p in parts))
 
 
-def _deny(sid: str, role: str, actions: list[str], **where: Any) -> dict[str, Any]:
+def _deny(sid: str, principal: str, actions: list[str], **where: Any) -> dict[str, Any]:
     return {
         "Sid": sid,
         "Effect": "Deny",
-        "Principal": {"AWS": [principal_arn(role)]},
+        "Principal": {"AWS": [principal]},
         "Action": actions,
         **where,
     }
 
 
-def _lacking_statements(key: KeyPlan, bucket: str) -> list[dict[str, Any]]:
+def _lacking_statements(key: KeyPlan, bucket: str, principal: str) -> list[dict[str, Any]]:
     """Deny what the capabilities the key lacks govern, one statement per target."""
     grouped: dict[tuple[On, str | None], set[str]] = {}
     for name, mapping in CAPABILITY_MAP.items():
@@ -118,11 +126,11 @@ def _lacking_statements(key: KeyPlan, bucket: str) -> list[dict[str, Any]]:
         if method:
             where["Condition"] = {"StringEquals": {"s3:RequestMethod": method}}
         sid = _sid(key.role, "lacks", on.value, method or "any")
-        statements.append(_deny(sid, key.role, sorted(actions), **where))
+        statements.append(_deny(sid, principal, sorted(actions), **where))
     return statements
 
 
-def _prefix_statements(key: KeyPlan, bucket: str) -> list[dict[str, Any]]:
+def _prefix_statements(key: KeyPlan, bucket: str, principal: str) -> list[dict[str, Any]]:
     """Deny objects outside the name prefix, and listings with another or no prefix."""
     prefix = key.name_prefix
     if not prefix:
@@ -132,13 +140,13 @@ def _prefix_statements(key: KeyPlan, bucket: str) -> list[dict[str, Any]]:
     return [
         _deny(
             _sid(key.role, "outsidePrefix"),
-            key.role,
+            principal,
             ["s3:*"],
             NotResource=[bucket_arn, f"{bucket_arn}/{prefix}*"],
         ),
         _deny(
             _sid(key.role, "listOutsidePrefix"),
-            key.role,
+            principal,
             listing,
             Resource=[bucket_arn],
             Condition={
@@ -148,7 +156,7 @@ def _prefix_statements(key: KeyPlan, bucket: str) -> list[dict[str, Any]]:
         ),
         _deny(
             _sid(key.role, "listWithoutPrefix"),
-            key.role,
+            principal,
             listing,
             Resource=[bucket_arn],
             Condition={
@@ -159,13 +167,14 @@ def _prefix_statements(key: KeyPlan, bucket: str) -> list[dict[str, Any]]:
     ]
 
 
-def bucket_policy(plan: StackPlan, bucket: str) -> dict[str, Any] | None:
+def bucket_policy(plan: StackPlan, bucket: str, tag: str = "") -> dict[str, Any] | None:
     """The bucket policy with every role's Deny statements, or None without roles."""
     statements = []
     for key in plan.keys:
         _check_prefix(key)
-        statements += _lacking_statements(key, bucket)
-        statements += _prefix_statements(key, bucket)
+        principal = principal_arn(key.role, tag)
+        statements += _lacking_statements(key, bucket, principal)
+        statements += _prefix_statements(key, bucket, principal)
     if not statements:
         return None
     return {"Version": POLICY_VERSION, "Statement": statements}

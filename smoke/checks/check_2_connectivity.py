@@ -6,6 +6,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from infra.expectations import Operation
+from infra.s3_operations import capability_for
+from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
 from smoke.context import SmokeContext
 from smoke.probes import KEY_REJECTED_CODES, classify, diagnose_refusal, observe
@@ -41,6 +43,7 @@ def check_head_bucket(ctx: SmokeContext) -> None:
                 "remaining checks were not run"
             ) from None
         if observed.code in KEY_REJECTED_CODES:
+            ctx.stop_reason = f"the endpoint rejected the key ({observed.code})"
             raise AssertionError(
                 f"the endpoint rejected the key ({observed.code}): the key id or secret is wrong "
                 "or the key was deleted. Fix: use the stack's current outputs (after a rotation, "
@@ -48,7 +51,7 @@ def check_head_bucket(ctx: SmokeContext) -> None:
             ) from None
         raise AssertionError(
             f"HeadBucket on {bucket!r} was refused ({observed.code}). Fix: the key must be "
-            "scoped to this bucket and hold listBuckets"
+            f"scoped to this bucket and hold {capability_for(Operation.HEAD_BUCKET)}"
         ) from None
 
 
@@ -64,6 +67,7 @@ def check_list_buckets(ctx: SmokeContext, note) -> None:
         note("ListBuckets works and shows the bucket (no plan given to compare with)")
         return
     verdict = judge(planned[0], observed, ctx.target.unenforced, ctx.options.backend_label)
+    ctx.probed.append(Probed(planned[0], observed, verdict))
     if verdict.status is Status.FAILED:
         raise AssertionError(verdict.message)
     if planned[0].allowed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.expectations import Expectation
+from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
 from smoke.context import SmokeContext
 from smoke.probes import observe
@@ -13,16 +14,20 @@ from smoke.verdicts import Status, judge
 GROUP = "scoping"
 
 
+def _client(ctx: SmokeContext):
+    """One client for every row: building a boto3 client costs more than the probe."""
+    if "scoping client" not in ctx.state:
+        ctx.state["scoping client"] = ctx.client()
+    return ctx.state["scoping client"]
+
+
 def check_expectation(ctx: SmokeContext, expectation: Expectation | None, note) -> None:
     require_preflight(ctx)
     if expectation is None:
         pytest.skip("not verifiable: no stack plan given (use --stack or --plan-file)")
-    verdict = judge(
-        expectation,
-        observe(ctx.client(), expectation, ctx.names),
-        ctx.target.unenforced,
-        ctx.options.backend_label,
-    )
+    observation = observe(_client(ctx), expectation, ctx.names)
+    verdict = judge(expectation, observation, ctx.target.unenforced, ctx.options.backend_label)
+    ctx.probed.append(Probed(expectation, observation, verdict))
     if verdict.status is Status.NOT_VERIFIABLE:
         pytest.skip(f"not verifiable: {verdict.message}")
     if verdict.status is Status.FAILED:

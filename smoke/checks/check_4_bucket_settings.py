@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from smoke.checks.gate import require_capability, require_preflight
+from infra.s3_operations import Operation
+from smoke.checks.gate import require_operation, require_preflight
 from smoke.context import SmokeContext
 
 GROUP = "bucket settings"
@@ -21,7 +22,7 @@ def _plan_or_skip(ctx: SmokeContext):
 def check_versioning(ctx: SmokeContext) -> None:
     require_preflight(ctx)
     plan = _plan_or_skip(ctx)
-    require_capability(ctx, "readBuckets", "reading the versioning state")
+    require_operation(ctx, Operation.GET_BUCKET_VERSIONING, "reading the versioning state")
     status = ctx.client().get_bucket_versioning(Bucket=ctx.target.bucket).get("Status")
     expected = "Enabled" if plan.bucket.versioning_enabled else None
     assert status == expected, (
@@ -33,7 +34,9 @@ def check_versioning(ctx: SmokeContext) -> None:
 def check_object_lock(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
     plan = _plan_or_skip(ctx)
-    require_capability(ctx, "readBucketRetentions", "reading the object lock configuration")
+    require_operation(
+        ctx, Operation.GET_OBJECT_LOCK_CONFIGURATION, "reading the object lock configuration"
+    )
     lock = plan.object_lock
     try:
         config = ctx.client().get_object_lock_configuration(Bucket=ctx.target.bucket)

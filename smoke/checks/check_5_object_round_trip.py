@@ -8,7 +8,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from smoke.checks.gate import require_capability, require_preflight
+from infra.s3_operations import Operation
+from smoke.checks.gate import require_operation, require_preflight
 from smoke.context import SmokeContext
 
 GROUP = "object round trip"
@@ -28,14 +29,14 @@ def _key(ctx: SmokeContext) -> str:
 
 def _require_put(ctx: SmokeContext) -> None:
     require_preflight(ctx)
-    require_capability(ctx, "writeFiles", "the round trip")
+    require_operation(ctx, Operation.PUT_OBJECT, "the round trip")
     if "round trip version" not in ctx.state:
         pytest.skip("not run: the put failed")
 
 
 def check_put(ctx: SmokeContext) -> None:
     require_preflight(ctx)
-    require_capability(ctx, "writeFiles", "the round trip")
+    require_operation(ctx, Operation.PUT_OBJECT, "the round trip")
     body = _payload(ctx.run_id)
     response = ctx.client().put_object(Bucket=ctx.target.bucket, Key=_key(ctx), Body=body)
     version = response.get("VersionId")
@@ -51,7 +52,7 @@ def check_head(ctx: SmokeContext) -> None:
 
 def check_get_with_checksum(ctx: SmokeContext) -> None:
     _require_put(ctx)
-    require_capability(ctx, "readFiles", "reading the object back")
+    require_operation(ctx, Operation.GET_OBJECT, "reading the object back")
     body = ctx.client().get_object(Bucket=ctx.target.bucket, Key=_key(ctx))["Body"].read()
     expected = hashlib.sha256(_payload(ctx.run_id)).hexdigest()
     actual = hashlib.sha256(body).hexdigest()
@@ -60,7 +61,7 @@ def check_get_with_checksum(ctx: SmokeContext) -> None:
 
 def check_list(ctx: SmokeContext) -> None:
     _require_put(ctx)
-    require_capability(ctx, "listFiles", "listing")
+    require_operation(ctx, Operation.LIST_OBJECTS, "listing")
     listed = ctx.client().list_objects_v2(Bucket=ctx.target.bucket, Prefix=ctx.run_prefix)
     keys = {o["Key"] for o in listed.get("Contents", [])}
     assert _key(ctx) in keys, f"ListObjectsV2 under {ctx.run_prefix!r} does not show the object"
@@ -68,7 +69,7 @@ def check_list(ctx: SmokeContext) -> None:
 
 def check_presigned_get(ctx: SmokeContext) -> None:
     _require_put(ctx)
-    require_capability(ctx, "readFiles", "a presigned download")
+    require_operation(ctx, Operation.GET_OBJECT, "a presigned download")
     url = ctx.client().generate_presigned_url(
         "get_object",
         Params={"Bucket": ctx.target.bucket, "Key": _key(ctx)},
@@ -104,7 +105,7 @@ def check_delete(ctx: SmokeContext, note) -> None:
             )
         )
         return
-    require_capability(ctx, "writeFiles", "deleting")
+    require_operation(ctx, Operation.DELETE_OBJECT, "deleting")
     ctx.client().delete_object(Bucket=ctx.target.bucket, Key=key)
     try:
         ctx.client().head_object(Bucket=ctx.target.bucket, Key=key)

@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
-from smoke.checks.gate import require_capability, require_preflight
+from infra.s3_operations import Operation
+from smoke.checks.gate import require_operation, require_preflight
 from smoke.context import LOCAL_MODEL, SmokeContext
+from smoke.s3_calls import S3CallLog, recording_s3_calls
+
+T = TypeVar("T")
 
 GROUP = "pixeltable"
 
 
+def _named_refusals(calls: S3CallLog, run: Callable[[], T]) -> T:
+    """Run the round trip; if it fails, say which S3 calls the server refused and the
+    capability each needs (Pixeltable's own messages do not)."""
+    try:
+        return run()
+    except Exception as error:
+        refused = calls.refusal_summary()
+        if not refused:
+            raise
+        raise AssertionError(
+            f"{error}. The server refused: {refused}. Fix: give the key what the plan grants, "
+            "or if the plan lacks it, add it to the role (see README, What Pixeltable needs)"
+        ) from None
+
+
 def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
-    require_capability(ctx, "writeFiles", "uploading the media fixtures")
+    require_operation(ctx, Operation.PUT_OBJECT, "uploading the media fixtures")
     from smoke.media_fixtures import build_fixtures, upload_fixtures
 
     fixtures = build_fixtures()
@@ -32,7 +53,7 @@ def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
 
 def check_round_trip(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
-    require_capability(ctx, "readFiles", "Pixeltable's downloads")
+    require_operation(ctx, Operation.GET_OBJECT, "Pixeltable's downloads")
     if "fixture keys" not in ctx.state:
         pytest.skip("not run: the media fixtures are not in the bucket")
     from smoke.pixeltable_home import temporary_pixeltable_home
@@ -51,15 +72,22 @@ def check_round_trip(ctx: SmokeContext, note) -> None:
     ):
         tiny = ctx.options.embedding == LOCAL_MODEL
         model_id = str(build_tiny_clip(Path(model_dir))) if tiny else ctx.options.embedding
-        result = run_pixeltable_roundtrip(
-            bucket=target.bucket,
-            fixture_keys=ctx.state["fixture keys"],
-            fixtures=ctx.state["fixtures"],
-            run_prefix=f"{ctx.run_prefix}pixeltable/",
-            model_id=model_id,
-            real_model=not tiny,
-            s3_client=ctx.client(),
-            on_step=lambda name, seconds, detail: steps.append(f"{name} {seconds:.2f}s"),
+        with recording_s3_calls() as calls:
+            result = _named_refusals(
+                calls,
+                lambda: run_pixeltable_roundtrip(
+                    bucket=target.bucket,
+                    fixture_keys=ctx.state["fixture keys"],
+                    fixtures=ctx.state["fixtures"],
+                    run_prefix=f"{ctx.run_prefix}pixeltable/",
+                    model_id=model_id,
+                    real_model=not tiny,
+                    s3_client=ctx.client(),
+                    on_step=lambda name, seconds, detail: steps.append(f"{name} {seconds:.2f}s"),
+                ),
+            )
+        ctx.facts["S3 calls during the Pixeltable phase"] = ", ".join(
+            f"{call} x{n}" for call, n in calls.counts().items()
         )
     for key in result.output_keys:
         ctx.names.remember(target.bucket, key, None)

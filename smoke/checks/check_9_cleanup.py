@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smoke.cleanup import remove_run_objects
+from smoke.cleanup import HIDE, VERSION_DELETE, remove_run_objects
 from smoke.context import SmokeContext
 
 GROUP = "cleanup"
@@ -27,6 +27,8 @@ def check_run_objects_removed(ctx: SmokeContext, note) -> None:
             )
         )
     assert not ctx.leftovers, (
-        "could not remove: " + ", ".join(ctx.leftovers) + ". Fix: the key lacks deleteFiles "
-        "(deletes become hides that lifecycle rules remove later) or the objects are locked"
+        "could not remove: " + ", ".join(ctx.leftovers) + f". The deployed key was refused "
+        f"DeleteObjectVersion, which needs {VERSION_DELETE} (or DeleteObject, which needs "
+        f"{HIDE}); the scoping rows above say which. Fix: give the key what the plan grants "
+        "(`pulumi up`, or rotate it)"
     )

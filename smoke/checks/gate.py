@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from infra.s3_operations import Operation, capability_for
 from smoke.context import SmokeContext
 
 
@@ -14,7 +15,9 @@ def require_preflight(ctx: SmokeContext) -> None:
         pytest.skip(f"not run: {ctx.stop_reason}")
 
 
-def require_capability(ctx: SmokeContext, capability: str, purpose: str) -> None:
+def require_operation(ctx: SmokeContext, operation: Operation, purpose: str) -> None:
+    """Skip (not run) when the plan gives the role no capability for `operation`."""
+    capability = capability_for(operation)
     key = ctx.target.key_plan
     if key is not None and not key.can(capability):
         pytest.skip(

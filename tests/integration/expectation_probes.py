@@ -1,17 +1,22 @@
-"""Run one `infra.expectations` row against a local deployment and say what happened."""
+"""Run one `infra.expectations` row against a local deployment with the smoke suite's probes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from infra.expectations import Expectation, Operation, Scope, probe_prefix
+from infra.expectations import Expectation, probe_prefix
 from infra.plan import KeyPlan, StackPlan
+from smoke import probes
+from smoke.verdicts import Outcome
 
-ALLOWED, ABSENT, DENIED = "allowed", "absent", "denied"
-PROBE_BODY = b"pixeltable-b2 integration probe\n"
+ALLOWED, ABSENT, DENIED, NOT_PROBED = "allowed", "absent", "denied", "not probed"
+_OUTCOMES = {
+    Outcome.ALLOWED: ALLOWED,
+    Outcome.ABSENT: ABSENT,
+    Outcome.DENIED: DENIED,
+    Outcome.NOT_PROBED: NOT_PROBED,
+    Outcome.NO_LOCK: NOT_PROBED,
+}
 
 
 def bucket_scoped_roles(plan: StackPlan) -> tuple[str, ...]:
@@ -24,16 +29,9 @@ def bucket_scoped_roles(plan: StackPlan) -> tuple[str, ...]:
     return tuple(k.role for k in plan.keys if not k.account_wide)
 
 
-@dataclass(frozen=True)
-class ProbeNames:
-    bucket: str
-    other_bucket: str
-    in_prefix_key: str
-    outside_prefix_key: str
-
-
-def names_for(key: KeyPlan, bucket: str, other_bucket: str) -> ProbeNames:
-    return ProbeNames(
+def names_for(key: KeyPlan, bucket: str, other_bucket: str) -> probes.ProbeNames:
+    """Fresh names per role; the rows of one table must run in order on the same names."""
+    return probes.ProbeNames(
         bucket=bucket,
         other_bucket=other_bucket,
         in_prefix_key=f"{probe_prefix(key)}pxb2-it/{key.role}/probe.txt",
@@ -41,65 +39,23 @@ def names_for(key: KeyPlan, bucket: str, other_bucket: str) -> ProbeNames:
     )
 
 
-def _bucket(scope: Scope, names: ProbeNames) -> str:
-    return names.other_bucket if scope is Scope.OTHER_BUCKET else names.bucket
-
-
-def _key(scope: Scope, names: ProbeNames) -> str:
-    return names.outside_prefix_key if scope is Scope.OUTSIDE_PREFIX else names.in_prefix_key
-
-
-def _call(client: Any, admin: Any, row: Expectation, names: ProbeNames) -> Any:
-    op, scope = row.operation, row.scope
-    bucket, key = _bucket(scope, names), _key(scope, names)
-    if op is Operation.LIST_BUCKETS:
-        listed = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
-        assert names.bucket in listed, "ListBuckets answered but omitted the bucket"
-        return listed
-    if op is Operation.HEAD_BUCKET:
-        return client.head_bucket(Bucket=bucket)
-    if op is Operation.GET_BUCKET_LOCATION:
-        return client.get_bucket_location(Bucket=bucket)
-    if op is Operation.GET_BUCKET_VERSIONING:
-        return client.get_bucket_versioning(Bucket=bucket)
-    if op is Operation.GET_OBJECT_LOCK_CONFIGURATION:
-        return client.get_object_lock_configuration(Bucket=bucket)
-    if op is Operation.LIST_OBJECTS:
-        return client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=5)
-    if op is Operation.PUT_OBJECT:
-        return client.put_object(Bucket=bucket, Key=key, Body=PROBE_BODY)
-    if op is Operation.GET_OBJECT:
-        if scope is not Scope.OTHER_BUCKET:
-            admin.put_object(Bucket=bucket, Key=key, Body=PROBE_BODY)
-        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
-    if op is Operation.DELETE_OBJECT:
-        return client.delete_object(Bucket=bucket, Key=key)
-    if op is Operation.DELETE_OBJECT_VERSION:
-        version = admin.put_object(Bucket=bucket, Key=key, Body=PROBE_BODY)["VersionId"]
-        return client.delete_object(Bucket=bucket, Key=key, VersionId=version)
-    raise AssertionError(f"no probe for {op}")
-
-
-def observe(client: Any, admin: Any, row: Expectation, names: ProbeNames) -> tuple[str, str]:
-    """(ALLOWED | ABSENT | DENIED, error code); other errors fail the test."""
-    try:
-        _call(client, admin, row, names)
-    except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-        if status == 403:
-            return DENIED, code
-        if status == 404:
-            return ABSENT, code
-        raise AssertionError(f"{row.name}: unexpected error {code} (HTTP {status})") from None
-    return ALLOWED, ""
+def observe(client: Any, row: Expectation, names: probes.ProbeNames) -> tuple[str, str]:
+    """(ALLOWED | ABSENT | DENIED, error code); other outcomes fail the test."""
+    observed = probes.observe(client, row, names)
+    if observed.outcome not in _OUTCOMES:
+        raise AssertionError(f"{row.name}: {observed.outcome} {observed.code} {observed.detail}")
+    return _OUTCOMES[observed.outcome], observed.code
 
 
 def verdict(row: Expectation, outcome: str, unenforced: frozenset[str]) -> str | None:
     """None when the local server behaved as the plan and `unenforced` say, else why not."""
+    if outcome == NOT_PROBED:
+        return None  # the suite reports it as not verifiable, never as passed
     granted = outcome in (ALLOWED, ABSENT)
     if row.allowed:
-        return None if granted else f"{row.name} was refused but the plan grants it"
+        if granted or set(row.needs) & unenforced:
+            return None
+        return f"{row.name} was refused but the plan grants it"
     blind = set(row.relies_on) & unenforced
     if blind:
         # Declared unenforced: the local server must really let it through, or the

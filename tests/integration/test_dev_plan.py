@@ -57,11 +57,11 @@ def test_role_is_denied_on_the_decoy_bucket(dev_running: Running, role: str) -> 
 @pytest.mark.parametrize("role", SCOPED)
 def test_role_matches_its_expectation_table(dev_running: Running, role: str) -> None:
     deployment = dev_running.deployment
-    client, admin = dev_running.client(role), dev_running.client()
+    client = dev_running.client(role)
     names = names_for(PLAN.key(role), deployment.bucket, deployment.other_bucket)
     problems = []
     for row in expectations_for(PLAN, role):
-        outcome, code = observe(client, admin, row, names)
+        outcome, code = observe(client, row, names)
         problem = verdict(row, outcome, deployment.unenforced)
         if problem:
             problems.append(f"{problem} ({outcome} {code})")

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from infra import b2_facts as b2
-from infra.expectations import BUCKET_SCOPE, NAME_PREFIX, OBJECT_LOCK, capability_restriction
+from infra.expectations import (
+    BUCKET_SCOPE,
+    GRANT_PREFIX,
+    NAME_PREFIX,
+    OBJECT_LOCK,
+    capability_grant,
+    capability_restriction,
+)
 from infra.local import RoleCredentials, client_config
 from infra.local.bucket_settings import (
     decoy_bucket_name,
@@ -57,13 +64,19 @@ def test_every_b2_capability_is_in_the_mapping_table() -> None:
 
 
 def test_unenforced_kinds_are_known_and_scopes_are_enforced() -> None:
-    unenforced = weed_unenforced()
+    everything = weed_unenforced()
+    grants = {kind for kind in everything if kind.startswith(GRANT_PREFIX)}
+    unenforced = everything - grants
     assert unenforced <= all_restriction_kinds()
     assert {BUCKET_SCOPE, NAME_PREFIX, OBJECT_LOCK}.isdisjoint(unenforced)
     assert capability_restriction("listAllBucketNames") in unenforced
     notes = " ".join(unenforced_notes(unenforced))
     for kind in unenforced:
         assert kind.removeprefix("capability:") in notes
+    # Capabilities a holder cannot use locally: each has its sentence, and nothing else.
+    ungranted = {kind.removeprefix(GRANT_PREFIX) for kind in grants}
+    assert ungranted == {c for c, m in CAPABILITY_MAP.items() if m.holders_note}
+    assert all(capability_grant(c) in grants for c in ungranted)
 
 
 @pytest.mark.parametrize("plan", [DEV, PROD], ids=["dev", "prod"])

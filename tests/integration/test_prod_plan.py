@@ -86,11 +86,11 @@ def test_locked_versions_refuse_deletion(prod_running: Running) -> None:
 @pytest.mark.parametrize("role", bucket_scoped_roles(PLAN))
 def test_role_matches_its_expectation_table(prod_running: Running, role: str) -> None:
     deployment = prod_running.deployment
-    client, admin = prod_running.client(role), prod_running.client()
+    client = prod_running.client(role)
     names = names_for(PLAN.key(role), deployment.bucket, deployment.other_bucket)
     problems = []
     for row in expectations_for(PLAN, role):
-        outcome, code = observe(client, admin, row, names)
+        outcome, code = observe(client, row, names)
         problem = verdict(row, outcome, deployment.unenforced)
         if problem:
             problems.append(f"{problem} ({outcome} {code})")

@@ -24,11 +24,16 @@ SERVER_PROCESS_NAMES = frozenset({"weed", "postgres"})
 
 
 def server_pids() -> set[int]:
+    """Running weed and PostgreSQL processes of this environment (their binaries live in
+    this virtualenv: on a shared machine other checkouts' servers are not ours)."""
     pids = set()
-    for process in psutil.process_iter(["name", "status"]):
+    for process in psutil.process_iter(["name", "status", "exe"]):
         # A zombie has stopped; it only waits for its parent (or PID 1) to reap it.
-        if process.info["name"] in SERVER_PROCESS_NAMES and (
-            process.info["status"] != psutil.STATUS_ZOMBIE
+        ours = (process.info["exe"] or "").startswith(sys.prefix)
+        if (
+            ours
+            and process.info["name"] in SERVER_PROCESS_NAMES
+            and (process.info["status"] != psutil.STATUS_ZOMBIE)
         ):
             pids.add(process.pid)
     return pids

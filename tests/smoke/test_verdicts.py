@@ -7,9 +7,13 @@ import pytest
 from infra.expectations import (
     BUCKET_SCOPE,
     NAME_PREFIX,
+    OBJECT_LOCK,
+    Capability,
     Expectation,
     Operation,
     Scope,
+    Subject,
+    capability_grant,
     capability_restriction,
 )
 from smoke.verdicts import Observation, Outcome, Status, judge
@@ -80,3 +84,60 @@ def test_not_verifiable_names_the_unenforced_restriction() -> None:
         DENIED_PREFIX, Observation(Outcome.ALLOWED), frozenset({NAME_PREFIX}), "seaweedfs"
     )
     assert "seaweedfs does not enforce namePrefix" in verdict.message
+
+
+def test_refusal_names_every_capability_the_operation_needs() -> None:
+    bypass = Expectation(
+        operation=Operation.BYPASS_GOVERNANCE_RETENTION,
+        scope=Scope.IN_PREFIX,
+        allowed=True,
+        because="the key holds bypassGovernance and deleteFiles",
+        capabilities=(Capability.BYPASS_GOVERNANCE,),
+    )
+    verdict = judge(bypass, Observation(Outcome.DENIED, "AccessDenied"), frozenset(), "B2")
+    assert verdict.status is Status.FAILED
+    assert "lacks bypassGovernance or deleteFiles" in verdict.message
+
+
+def test_a_capability_the_backend_cannot_grant_is_not_verifiable() -> None:
+    encryption = Expectation(
+        operation=Operation.GET_BUCKET_ENCRYPTION,
+        scope=Scope.BUCKET,
+        allowed=True,
+        because="the key holds readBucketEncryption",
+        capabilities=(Capability.READ_BUCKET_ENCRYPTION,),
+    )
+    refused = Observation(Outcome.DENIED, "AccessDenied")
+    blind = frozenset({capability_grant("readBucketEncryption")})
+    assert judge(encryption, refused, blind, "seaweedfs").status is Status.NOT_VERIFIABLE
+    assert judge(encryption, refused, frozenset(), "B2").status is Status.FAILED
+
+
+def test_a_deleted_retained_version_is_a_missing_lock_and_not_probed_is_never_a_pass() -> None:
+    retained = Expectation(
+        operation=Operation.DELETE_OBJECT_VERSION,
+        scope=Scope.IN_PREFIX,
+        subject=Subject.DATA_VERSION,
+        allowed=False,
+        because="new objects are under governance retention for 30 days",
+        relies_on=(OBJECT_LOCK,),
+    )
+    verdict = judge(retained, Observation(Outcome.ALLOWED), frozenset(), "B2")
+    assert verdict.status is Status.FAILED
+    assert verdict.message.startswith("OBJECT LOCK MISSING: DeleteObjectVersion")
+    nothing = judge(retained, Observation(Outcome.NOT_PROBED, "", "no version"), frozenset(), "B2")
+    assert nothing.status is Status.NOT_VERIFIABLE
+
+
+def test_no_lock_answer_to_a_retention_probe_is_not_verifiable() -> None:
+    retention = Expectation(
+        operation=Operation.GET_OBJECT_RETENTION,
+        scope=Scope.IN_PREFIX,
+        allowed=False,
+        because="the key lacks readFileRetentions",
+        relies_on=(capability_restriction("readFileRetentions"),),
+    )
+    observed = Observation(Outcome.NO_LOCK, "InvalidRequest")
+    verdict = judge(retention, observed, frozenset(), "B2")
+    assert verdict.status is Status.NOT_VERIFIABLE
+    assert "no Object Lock" in verdict.message

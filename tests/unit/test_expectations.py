@@ -14,20 +14,27 @@ from infra.expectations import (
     Expectation,
     Operation,
     Scope,
+    Subject,
     capability_restriction,
     expectations_for,
     probe_prefix,
 )
 from infra.plan import StackPlan
+from infra.s3_operations import OPERATIONS
 from infra.stack_source import available_stacks, load_plan_for_stack
 
-Table = dict[tuple[Operation, Scope], Expectation]
+Table = dict[tuple, Expectation]
+DATA = Subject.DATA_VERSION
 
 
 def table(plan: StackPlan, role: str) -> Table:
+    """Rows by (operation, scope); the data-version rows by (operation, scope, DATA)."""
     rows = expectations_for(plan, role)
-    by_name = {(e.operation, e.scope): e for e in rows}
-    assert len(by_name) == len(rows), "one expectation per operation and scope"
+    by_name = {
+        (e.operation, e.scope, DATA) if e.subject is DATA else (e.operation, e.scope): e
+        for e in rows
+    }
+    assert len(by_name) == len(rows), "one expectation per operation, scope and subject"
     return by_name
 
 
@@ -79,17 +86,23 @@ def test_shipped_list_buckets_and_head_bucket(shipped_plans, stack, role):
 def test_shipped_delete_version_follows_capability_then_lock(shipped_plans, stack, role):
     plan = shipped_plans[stack]
     key, rows = plan.key(role), table(plan, role)
-    delete_version = rows[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX]
+    hide_marker = rows[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX]
+    assert hide_marker.subject is Subject.HIDE_MARKER
+    assert hide_marker.allowed is key.can("deleteFiles"), "a lock never masks deleteFiles"
     delete_object = rows[Operation.DELETE_OBJECT, Scope.IN_PREFIX]
     assert delete_object.allowed is key.can("writeFiles")
+    data = rows.get((Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX, DATA))
+    assert (data is not None) is key.can("writeFiles")
+    if data is None:
+        return
     if not key.can("deleteFiles"):
-        assert delete_version.allowed is False
-        assert delete_version.relies_on == (capability_restriction("deleteFiles"),)
+        assert data.allowed is False
+        assert data.relies_on == (capability_restriction("deleteFiles"),)
     elif plan.object_lock.default_retention_active:
-        assert delete_version.allowed is False
-        assert delete_version.relies_on == (OBJECT_LOCK,)
+        assert data.allowed is False
+        assert data.relies_on == (OBJECT_LOCK,)
     else:
-        assert delete_version.allowed is True
+        assert data.allowed is True
 
 
 @pytest.mark.parametrize(("stack", "role"), SHIPPED)
@@ -126,8 +139,9 @@ def test_shipped_stacks_exercise_both_delete_branches(shipped_plans):
     prod = shipped_plans["prod"]
     assert prod.object_lock.default_retention_active
     reasons = {
-        table(prod, role)[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX].relies_on
+        table(prod, role)[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX, DATA].relies_on
         for role in prod.roles
+        if prod.key(role).can("writeFiles")
     }
     assert (capability_restriction("deleteFiles"),) in reasons
     assert (OBJECT_LOCK,) in reasons
@@ -202,17 +216,58 @@ def test_delete_version_allowed_with_delete_files_and_no_lock(make_plan, base):
 )
 def test_default_retention_denies_version_deletes(make_plan, base, lock, mode, days):
     rows = one_key(make_plan, base, ["writeFiles", "deleteFiles"], lock=lock)
-    delete_version = rows[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX]
+    delete_version = rows[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX, DATA]
     assert delete_version.allowed is False
     assert delete_version.relies_on == (OBJECT_LOCK,)
     assert mode in delete_version.because
     assert f"{days} days" in delete_version.because
     assert rows[Operation.DELETE_OBJECT, Scope.IN_PREFIX].allowed is True, "hiding still works"
+    marker = rows[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX]
+    assert marker.allowed is True, "the hide marker is never retained: deleteFiles shows"
+    without = one_key(make_plan, base, ["writeFiles"], lock=lock)
+    assert without[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX].relies_on == (
+        capability_restriction("deleteFiles"),
+    )
 
 
 def test_lock_without_default_retention_does_not_deny(make_plan, base):
     rows = one_key(make_plan, base, ["writeFiles", "deleteFiles"], lock={"enabled": True})
-    assert rows[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX].allowed is True
+    assert rows[Operation.DELETE_OBJECT_VERSION, Scope.IN_PREFIX, DATA].allowed is True
+    bypass = [op for (op, *_rest) in rows if op is Operation.BYPASS_GOVERNANCE_RETENTION]
+    assert bypass == [], "no retained version: bypass has nothing to show"
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "mode", "allowed", "relies_on"),
+    [
+        (["writeFiles", "deleteFiles", "bypassGovernance"], "governance", True, ()),
+        (
+            ["writeFiles", "deleteFiles"],
+            "governance",
+            False,
+            (capability_restriction("bypassGovernance"),),
+        ),
+        (
+            ["writeFiles", "bypassGovernance"],
+            "governance",
+            False,
+            (capability_restriction("deleteFiles"),),
+        ),
+        (
+            ["writeFiles", "deleteFiles"],
+            "compliance",
+            False,
+            (capability_restriction("bypassGovernance"), OBJECT_LOCK),
+        ),
+    ],
+)
+def test_bypass_governance_row(make_plan, base, capabilities, mode, allowed, relies_on):
+    lock = {"enabled": True, "mode": mode, "days": 3}
+    rows = one_key(make_plan, base, capabilities, lock=lock)
+    bypass = rows[Operation.BYPASS_GOVERNANCE_RETENTION, Scope.IN_PREFIX, DATA]
+    assert bypass.allowed is allowed
+    assert bypass.relies_on == relies_on
+    assert bypass.capabilities == ("bypassGovernance",)
 
 
 @pytest.mark.parametrize(
@@ -251,15 +306,22 @@ def test_object_operations_follow_their_capability(make_plan, base, capability, 
 def test_outside_prefix_denials_only_with_a_prefix(make_plan, base):
     everything = ["listBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles"]
     with_prefix = one_key(make_plan, base, everything, namePrefix="media/")
-    outside = {op: e for (op, scope), e in with_prefix.items() if scope is Scope.OUTSIDE_PREFIX}
-    assert set(outside) == {Operation.LIST_OBJECTS, Operation.PUT_OBJECT, Operation.GET_OBJECT}
+    outside = {op: e for (op, scope, *_), e in with_prefix.items() if scope is Scope.OUTSIDE_PREFIX}
+    assert set(outside) == {
+        Operation.LIST_OBJECTS,
+        Operation.PUT_OBJECT,
+        Operation.GET_OBJECT,
+        Operation.GET_OBJECT_RETENTION,
+        Operation.GET_OBJECT_LEGAL_HOLD,
+        Operation.DELETE_OBJECT_VERSION,
+    }
     for expectation in outside.values():
         assert expectation.allowed is False
         assert expectation.relies_on == (NAME_PREFIX,)
         assert "'media/'" in expectation.because
 
     whole_bucket = one_key(make_plan, base, everything)
-    assert not [e for (_, scope), e in whole_bucket.items() if scope is Scope.OUTSIDE_PREFIX]
+    assert not [e for (_, scope, *_), e in whole_bucket.items() if scope is Scope.OUTSIDE_PREFIX]
 
 
 @pytest.mark.parametrize(
@@ -276,18 +338,28 @@ def test_outside_prefix_denials_only_with_a_prefix(make_plan, base):
 )
 def test_other_bucket_always_denied(make_plan, base, capabilities, settings):
     rows = one_key(make_plan, base, capabilities, **settings)
-    other = {op: e for (op, scope), e in rows.items() if scope is Scope.OTHER_BUCKET}
-    assert set(other) == {Operation.HEAD_BUCKET, Operation.LIST_OBJECTS, Operation.PUT_OBJECT}
+    other = {op: e for (op, scope, *_), e in rows.items() if scope is Scope.OTHER_BUCKET}
+    assert set(other) == {
+        Operation.HEAD_BUCKET,
+        Operation.GET_BUCKET_LOCATION,
+        Operation.GET_OBJECT_LOCK_CONFIGURATION,
+        Operation.LIST_OBJECTS,
+        Operation.PUT_OBJECT,
+        Operation.GET_OBJECT,
+        Operation.GET_OBJECT_RETENTION,
+    }
     for expectation in other.values():
         assert expectation.allowed is False
         assert expectation.relies_on == (BUCKET_SCOPE,)
         assert repr(base["bucket"]["name"]) in expectation.because
 
 
-def test_table_covers_every_operation_on_the_own_bucket(make_plan, base):
-    rows = one_key(make_plan, base, ["listFiles"])
-    own = {op for (op, scope) in rows if scope in (Scope.BUCKET, Scope.IN_PREFIX)}
-    assert own == set(Operation) - {Operation.LIST_BUCKETS}
+def test_table_covers_every_probed_operation_on_the_own_bucket(make_plan, base):
+    lock = {"enabled": True, "mode": "governance", "days": 3}
+    rows = one_key(make_plan, base, ["listFiles", "writeFiles"], lock=lock)
+    own = {key[0] for key in rows if key[1] in (Scope.BUCKET, Scope.IN_PREFIX)}
+    probed = {op for op, rule in OPERATIONS.items() if rule.probe}
+    assert own == probed
     assert (Operation.LIST_BUCKETS, Scope.ACCOUNT) in rows
 
 
