@@ -1,4 +1,4 @@
-"""Input types as `pulumi package add terraform-provider backblaze/b2` generates them.
+"""Resource argument types (BucketArgs, ApplicationKeyArgs, ProviderArgs), as generated.
 
 Written from the provider's Terraform schema (shared/reference/pulumi-b2.md), not from
 the program that uses it. Lines between "since X >>>" and "<<< since X" exist only in SDKs
@@ -10,6 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import NotRequired, Optional, TypedDict
 
 import pulumi
+
+from ._inputs import (
+    BucketCorsRuleArgs,
+    BucketDefaultServerSideEncryptionArgs,
+    BucketFileLockConfigurationArgs,
+    BucketLifecycleRuleArgs,
+)
 
 __all__ = [
     "BucketArgs",

@@ -16,7 +16,20 @@ from ._resource_args import BucketArgs
 
 __all__ = ["Bucket", "BucketArgs"]
 
-_In = Optional[pulumi.Input[Any]]
+_STATE_NAMES = (
+    "account_id",
+    "b2_bucket_id",
+    "bucket_id",
+    "bucket_info",
+    "bucket_name",
+    "bucket_type",
+    "cors_rules",
+    "default_server_side_encryption",
+    "file_lock_configurations",
+    "lifecycle_rules",
+    "options",
+    "revision",
+)
 
 
 class Bucket(pulumi.CustomResource):
@@ -90,7 +103,10 @@ class Bucket(pulumi.CustomResource):
     ) -> "Bucket":
         """Reads an existing bucket's live state by its id (the engine asks the provider)."""
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
-        return Bucket(resource_name, opts=opts, __props__=dict(state))
+        __props__ = BucketArgs.__new__(BucketArgs)
+        for name in _STATE_NAMES:
+            __props__.__dict__[name] = state.get(name)
+        return Bucket(resource_name, opts=opts, __props__=__props__)
 
     @property
     @pulumi.getter(name="accountId")
