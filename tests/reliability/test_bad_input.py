@@ -205,6 +205,7 @@ BAD_CONFIGS: tuple[BadConfig, ...] = (
     ),
     BadConfig("bucket-public-yes", f"{NS}bucket.public", _bucket(public="yes")),
     BadConfig("bucket-encryption", f"{NS}bucket.encryption", _bucket(encryption="AES256")),
+    BadConfig("bucket-encryption-none", f"{NS}bucket.encryption", _bucket(encryption="none")),
     BadConfig("lifecycle-not-a-list", f"{NS}lifecycle", _set("lifecycle", {"prefix": "a/"})),
     BadConfig("lifecycle-overlap", _new_rule_field, _overlapping_rule),
     BadConfig("lifecycle-zero-days", f"{NS}lifecycle[0].hideAfterDays", _rule(0, hideAfterDays=0)),
