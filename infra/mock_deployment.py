@@ -32,7 +32,11 @@ ACCOUNT_INFO = "b2:index/getAccountInfo:getAccountInfo"
 RANDOM_ID_TYPE = "random:index/randomId:RandomId"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 SECURE_PLACEHOLDER = "rehearsal-value-of-a-secure-setting"
-_CI_SECRET_TYPES = ("github:index/actionsEnvironmentSecret", "gitlab:index/projectVariable")
+_CI_SECRET_TYPES = (
+    "github:index/actionsEnvironmentSecret",
+    "github:index/actionsEnvironmentVariable",
+    "gitlab:index/projectVariable",
+)
 
 
 @dataclass
@@ -105,7 +109,7 @@ class ProviderMocks(pulumi.runtime.Mocks):
             return self._keep(args.name, args.typ, hex_value, inputs, outputs)
         if args.typ.startswith(_CI_SECRET_TYPES) and (before is None or before.inputs != inputs):
             where = inputs.get("environment") or inputs.get("environmentScope") or ""
-            name = inputs.get("secretName") or inputs.get("key") or args.name
+            name = inputs.get("secretName") or inputs.get("variableName") or inputs.get("key")
             self.events.append(f"CI secret or variable {name} ({where}) set")
         id_ = before.id if before is not None else f"{args.name}-id"
         return self._keep(args.name, args.typ, id_, inputs, inputs)
@@ -181,12 +185,16 @@ def _settle() -> None:
 def _quiet_loop(message: str) -> None:
     """A failed run leaves SDK futures holding its error; asyncio would print each at exit."""
     loop = asyncio.get_event_loop()
+    previous = loop.get_exception_handler()
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exception = context.get("exception")
         if exception is not None and str(exception) and str(exception) in message:
             return
-        loop.default_exception_handler(context)
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
 
     loop.set_exception_handler(handler)
 
