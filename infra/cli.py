@@ -1,5 +1,5 @@
 """`python -m infra check`: validate a stack offline and print its resolved plan.
-`python -m infra rehearse`: rehearse `pulumi up` of a stack offline (b2sdk's simulator) and audit it.
+`python -m infra rehearse`: rehearse `pulumi up` offline on b2sdk's simulator and audit it.
 """
 
 from __future__ import annotations

@@ -25,7 +25,9 @@ def deployer_capabilities(plan: StackPlan) -> tuple[DeployerCapability, ...]:
         DeployerCapability("listBuckets", "the provider reads the bucket back after each change"),
         DeployerCapability("writeBuckets", f"create and update bucket {plan.bucket.name!r}"),
         DeployerCapability("writeKeys", f"create the {len(plan.keys)} role key(s)"),
-        DeployerCapability("deleteKeys", "a rotation deletes the old key once its successor exists"),
+        DeployerCapability(
+            "deleteKeys", "a rotation deletes the old key once its successor exists"
+        ),
     ]
     if plan.bucket.encryption is not None:
         needed.append(

@@ -71,7 +71,9 @@ def _verdict(step: StepResult) -> Text:
         if step.error is None:
             return Text("NOT REFUSED: the program planned it", style="bold red")
         unchanged = "B2 unchanged" if step.unchanged else "B2 CHANGED"
-        return Text(f"refused as it must be; {unchanged}", style="green" if step.unchanged else "red")
+        return Text(
+            f"refused as it must be; {unchanged}", style="green" if step.unchanged else "red"
+        )
     if step.error is not None:
         return Text("FAILED: the program stopped", style="bold red")
     audit = step.audit
@@ -87,7 +89,9 @@ def _verdict(step: StepResult) -> Text:
 def render_rehearsal(rehearsal: Rehearsal) -> Group:
     parts: list[Any] = []
     for number, step in enumerate(rehearsal.steps, start=1):
-        parts.append(Text(f"\n{number}. {step.name} ({step.change}): ", style="bold") + _verdict(step))
+        parts.append(
+            Text(f"\n{number}. {step.name} ({step.change}): ", style="bold") + _verdict(step)
+        )
         for event in step.events:
             parts.append(Text(f"   - {event}"))
         if step.error is not None:

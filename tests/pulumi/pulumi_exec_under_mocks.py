@@ -37,7 +37,10 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except Exception:
-        print("Program failed with an unhandled exception:\n" + traceback.format_exc(), file=sys.stderr)
+        print(
+            "Program failed with an unhandled exception:\n" + traceback.format_exc(),
+            file=sys.stderr,
+        )
         return 32
     return 0
 

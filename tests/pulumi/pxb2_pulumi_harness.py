@@ -180,9 +180,7 @@ class ProgramMonitor(pulumi_mocks.MockMonitor):
     def GetDeploymentInfo(self, request: Any) -> Any:
         info = super().GetDeploymentInfo(request)
         if self.state_migrations:
-            info.supportedFeatures.append(
-                resource_pb2.RESOURCE_MONITOR_FEATURE_STATE_MIGRATIONS
-            )
+            info.supportedFeatures.append(resource_pb2.RESOURCE_MONITOR_FEATURE_STATE_MIGRATIONS)
         return info
 
     def RegisterPackage(self, request: Any) -> Any:
@@ -232,7 +230,10 @@ def bucket_checkpoint(
     }
     if lock_enabled is not None:
         outputs["fileLockConfigurations"] = [
-            {"isFileLockEnabled": lock_enabled, **({"defaultRetention": retention} if retention else {})}
+            {
+                "isFileLockEnabled": lock_enabled,
+                **({"defaultRetention": retention} if retention else {}),
+            }
         ]
     return {
         "custom": True,

@@ -34,7 +34,9 @@ def build_variant(dest: Path, provider: str, bridge: str | None = None) -> Path:
     """A copy of the stand-in as generated for `provider`: newer-only lines dropped, and a
     pulumi-plugin.json naming that version. Returns the directory to put on sys.path."""
     package = dest / "pulumi_b2"
-    shutil.copytree(STANDIN_DIR / "pulumi_b2", package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        STANDIN_DIR / "pulumi_b2", package, ignore=shutil.ignore_patterns("__pycache__")
+    )
     for source in package.glob("*.py"):
         text = source.read_text()
 

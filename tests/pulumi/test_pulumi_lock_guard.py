@@ -247,7 +247,7 @@ def test_without_state_migrations_a_lock_change_is_refused(
     document = stack_document(stack, changes)
     name = load_plan_for_stack(stack).bucket.name
     seen: dict[str, Any] = {}
-    with pytest.raises(Exception, match=expected) as caught:  # noqa: PT011
+    with pytest.raises(Exception, match=expected) as caught:
         run_stack(
             stack,
             document,

@@ -60,13 +60,16 @@ def _assert_all_as_expected(result: Rehearsal) -> None:
     for step in result.steps:
         assert step.as_expected, (step.name, step.error, step.audit and step.audit.errors)
     deploy, update, rotation, lock = result.steps
-    assert deploy.audit is not None and deploy.audit.checks
+    assert deploy.audit is not None
+    assert deploy.audit.checks
     assert any(event.startswith("update bucket") for event in update.events)
     creates = [i for i, e in enumerate(rotation.events) if e.startswith("create key")]
     deletes = [i for i, e in enumerate(rotation.events) if e.startswith("delete key")]
     assert len(creates) == len(deletes) == 1
     assert creates[0] < deletes[0] == len(rotation.events) - 1  # the old key goes last
-    assert lock.error is not None and "objectLock.enabled" in lock.error and "Fix:" in lock.error
+    assert lock.error is not None
+    assert "objectLock.enabled" in lock.error
+    assert "Fix:" in lock.error
     assert lock.unchanged is True
 
 

@@ -399,10 +399,15 @@ INFRA_CALLS: tuple[BadCall, ...] = (
     BadCall("file-is-a-directory", ["check", "--file", "/"], ("--file", "a directory")),
     _argparse("rehearse-no-source", ["rehearse"], "--stack", "--file"),
     _argparse(
-        "rehearse-stack-and-file", ["rehearse", "--stack", "dev", "--file", "x"], "--stack", "--file"
+        "rehearse-stack-and-file",
+        ["rehearse", "--stack", "dev", "--file", "x"],
+        "--stack",
+        "--file",
     ),
     BadCall(
-        "rehearse-unknown-stack", ["rehearse", "--stack", "nosuch"], ("--stack", "Pulumi.nosuch.yaml")
+        "rehearse-unknown-stack",
+        ["rehearse", "--stack", "nosuch"],
+        ("--stack", "Pulumi.nosuch.yaml"),
     ),
     BadCall("rehearse-missing-file", ["rehearse", "--file", "/nonexistent/P.x.yaml"], ("--file",)),
 )
