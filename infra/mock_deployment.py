@@ -163,7 +163,7 @@ class ProviderMocks(pulumi.runtime.Mocks):
                 self.events.append(f"delete key {old.inputs.get('keyName')}")
 
 
-def _settle() -> None:
+def settle_pending_tasks() -> None:
     """Let a failed run's pending tasks finish, so none of them fails into the next run."""
 
     async def drain() -> None:
@@ -182,7 +182,7 @@ def _settle() -> None:
     _sync_await(drain())
 
 
-def _quiet_loop(message: str) -> None:
+def silence_failed_run(message: str) -> None:
     """A failed run leaves SDK futures holding its error; asyncio would print each at exit."""
     loop = asyncio.get_event_loop()
     previous = loop.get_exception_handler()
@@ -237,9 +237,9 @@ def run_program(
         _sync_await(run_pulumi_func(body))
     except Exception as error:
         message = str(error)
-        _quiet_loop(message)
+        silence_failed_run(message)
         return RunResult(state=prior, events=mocks.events, error=message)
     finally:
-        _settle()
+        settle_pending_tasks()
     mocks.finish()
     return RunResult(state=mocks.state, events=mocks.events, error=None)

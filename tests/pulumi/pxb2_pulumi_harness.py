@@ -33,6 +33,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from infra import b2_facts
+from infra.mock_deployment import settle_pending_tasks, silence_failed_run
 from infra.plan import StackPlan
 from infra.stack_source import PROJECT_ROOT, load_plan_file, project_name, stack_file
 
@@ -288,44 +289,6 @@ class ProgramRun:
         return {k: v for k, v in self.outputs.items() if k not in self.secret_outputs}
 
 
-def _ignore_unretrieved(error: BaseException) -> None:
-    """A failed run leaves SDK-internal futures holding its error; asyncio would print each
-    one as "never retrieved" at exit. Silence exactly those, nothing else."""
-    loop = asyncio.get_event_loop()
-    previous = loop.get_exception_handler()
-    message = str(error)
-
-    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        exception = context.get("exception")
-        if exception is not None and str(exception) and str(exception) in message:
-            return
-        if previous is not None:
-            previous(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handler)
-
-
-def _drain_leftovers() -> None:
-    """Settle a failed run's pending tasks so that none of them fails into the next run."""
-
-    async def drain() -> None:
-        pending = [asyncio.ensure_future(t) for t in settings.SETTINGS.rpc_manager.rpcs]
-        pending += list(settings.SETTINGS.outputs)
-        settings.SETTINGS.outputs.clear()
-        settings.SETTINGS.rpc_manager.clear()
-        if pending:
-            _, stuck = await asyncio.wait(pending, timeout=10)
-            for task in stuck:
-                task.cancel()
-            for task in pending:  # retrieve results so asyncio does not warn about them
-                if task.done() and not task.cancelled():
-                    task.exception()
-
-    _sync_await(drain())
-
-
 class _ListHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -398,10 +361,10 @@ def run_stack(
     try:
         _sync_await(run_pulumi_func(body))
     except BaseException as error:
-        _ignore_unretrieved(error)
+        silence_failed_run(str(error))
         raise
     finally:
-        _drain_leftovers()
+        settle_pending_tasks()
 
     registrations = []
     for urn, request in monitor.requests.items():
