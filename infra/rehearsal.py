@@ -6,7 +6,8 @@ the audit (`smoke.audit`) compares what the simulated account then holds with th
 Four steps, each from the stack's own configuration:
 1. deploy: a new stack;
 2. update: one lifecycle rule changed (B2 updates the bucket in place);
-3. rotation: the first role's key rotated (new key, CI secrets switched, old key deleted last);
+3. rotation: a key rotated, one pushed to CI if any (new key, CI secrets switched, old key
+   deleted last);
 4. lock change: Object Lock switched on the existing bucket, which must be refused with
    B2 left as it was.
 The step definitions are pure functions of the configuration; the runner is a thin shell.
@@ -32,6 +33,7 @@ Config = dict[str, Any]
 LIFECYCLE = f"{NAMESPACE}:lifecycle"
 KEYS = f"{NAMESPACE}:keys"
 LOCK = f"{NAMESPACE}:objectLock"
+CI_SECRETS = f"{NAMESPACE}:ciSecrets"
 REHEARSAL_PREFIX = "rehearsal-update/"
 
 
@@ -65,13 +67,22 @@ def lifecycle_change(config: Config) -> tuple[Config, str]:
     )
 
 
+def _ci_roles(config: Config) -> list[str]:
+    """Roles whose keys go to CI secrets, in the order the stack file names them."""
+    found: list[str] = []
+    for targets in (config.get(CI_SECRETS) or {}).values():
+        for target in targets if isinstance(targets, list) else [targets]:
+            found += [r for r in (target or {}).get("roles") or [] if r not in found]
+    return found
+
+
 def rotation_change(config: Config) -> tuple[Config, str]:
-    """The first role's key rotated once more."""
+    """A key rotated once more: the first one pushed to CI secrets, else the first one."""
     changed = copy.deepcopy(config)
     keys = changed.get(KEYS) or {}
     if not keys:
         return changed, "no keys to rotate"
-    role = next(iter(keys))
+    role = next((r for r in _ci_roles(changed) if r in keys), next(iter(keys)))
     before = int(keys[role].get("rotation", 0))
     keys[role]["rotation"] = before + 1
     return changed, f"keys.{role}.rotation {before} -> {before + 1}"

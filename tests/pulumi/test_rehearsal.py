@@ -77,6 +77,11 @@ def _assert_all_as_expected(result: Rehearsal) -> None:
 def test_shipped_stacks_rehearse_as_planned(stack: str) -> None:
     result = _run(stack, _config(stack))
     _assert_all_as_expected(result)
+    rotation = result.steps[2].events
+    created = next(i for i, e in enumerate(rotation) if e.startswith("create key"))
+    switched = [i for i, e in enumerate(rotation) if "AWS_ACCESS_KEY_ID" in e]
+    assert switched, "the rotated key's CI secrets must be switched"
+    assert created < min(switched) < len(rotation) - 1  # new key, CI secrets, then the delete
     buckets = result.steps[0].holdings["buckets"]
     assert len(buckets) == 1
     keys = result.steps[-1].holdings["keys"]
