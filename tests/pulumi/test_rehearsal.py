@@ -210,3 +210,22 @@ def test_removing_the_default_retention_is_refused_and_b2_keeps_it() -> None:
     assert "has a default governance retention" in removal.error
     assert "b2_update_bucket" in removal.error
     assert _lock_value(result)["defaultRetention"]["mode"] == "governance"
+
+
+def test_no_secret_reaches_the_output(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Secure stack values and the deployer's key in the environment never show."""
+    import yaml
+
+    from infra.cli import main
+
+    sentinel = "SENTINEL-rehearsal-7f3a9c"
+    monkeypatch.setenv("B2_APPLICATION_KEY", sentinel)
+    config = _config("dev")
+    config["b2:applicationKeyId"] = {"secure": f"v1:{sentinel}-id"}
+    config["b2:applicationKey"] = {"secure": f"v1:{sentinel}"}
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump({"config": config}))
+    assert main(["rehearse", "--file", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert sentinel not in captured.out + captured.err
+    assert "4 of 4 steps as expected" in captured.out
