@@ -268,9 +268,8 @@ def engine_supports_state_migrations() -> bool:
     )
 
 
-def _check_recorded(plan: StackPlan, bucket: Mapping[str, Any] | None) -> None:
-    if bucket is None:
-        return
+def _check_recorded(plan: StackPlan, bucket: Mapping[str, Any]) -> None:
+    """Refuses the plan when the bucket read back (wire names) does not allow it."""
     name = str(_plain(bucket.get("bucketName")) or bucket.get("bucketId") or "(unknown)")
     problem = lock_change_problem(plan, recorded_lock_of(bucket) or RecordedLock(False), name)
     if problem is not None:
