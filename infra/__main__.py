@@ -1,4 +1,4 @@
-"""Entry point for both `pulumi up` (Pulumi.yaml `main: infra/`) and `python -m infra`.
+"""Entry point for `pulumi up` (through the project root's `__main__.py`) and `python -m infra`.
 
 Under the Pulumi engine (or its test mocks) a resource monitor is configured
 and the program runs; otherwise this is the offline command line.

@@ -80,7 +80,7 @@ ACCOUNT_READ_CAPABILITIES: frozenset[str] = frozenset(
 )
 
 LOCK_MODES: tuple[str, ...] = ("governance", "compliance")
-ENCRYPTION_MODES: tuple[str, ...] = ("SSE-B2", "none")
+SSE_B2_MODE = "SSE-B2"  # the only default B2 accepts; it applies it to every bucket
 SSE_B2_ALGORITHM = "AES256"
 CORS_OPERATIONS: tuple[str, ...] = (
     "s3_get",

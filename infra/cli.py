@@ -1,4 +1,6 @@
-"""`python -m infra check`: validate a stack offline and print its resolved plan."""
+"""`python -m infra check`: validate a stack offline and print its resolved plan.
+`python -m infra rehearse`: rehearse `pulumi up` offline on b2sdk's simulator and audit it.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from infra.plan_report import render_plan
 from infra.problems import PlanError
 from infra.stack_source import load_plan_file, load_plan_for_stack
 
-EXIT_OK, EXIT_INVALID = 0, 2
+EXIT_OK, EXIT_MISMATCH, EXIT_INVALID = 0, 1, 2
 PIPED_WIDTH = 200
 
 
@@ -34,12 +36,58 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--stack", help="a stack name: reads Pulumi.<stack>.yaml")
     source.add_argument("--file", type=Path, help="path of a Pulumi.<stack>.yaml file")
     check.add_argument("--json", action="store_true", help="print the plan as JSON")
+    rehearse = commands.add_parser(
+        "rehearse",
+        help="rehearse pulumi up offline: deploy, update, key rotation and a lock change on "
+        "b2sdk's B2 simulator, each audited against the plan",
+    )
+    target = rehearse.add_mutually_exclusive_group(required=True)
+    target.add_argument("--stack", help="a stack name: reads Pulumi.<stack>.yaml")
+    target.add_argument("--file", type=Path, help="path of a Pulumi.<stack>.yaml file")
     return parser
+
+
+def _problem(err: Console, text: str) -> int:
+    err.print(text, markup=False, highlight=False, soft_wrap=True)
+    return EXIT_INVALID
+
+
+def _rehearse(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Checks everything a user can get wrong before anything runs, then the rehearsal."""
+    from infra.sdk_pin import SdkProblem, check_sdk
+    from infra.stack_source import PROJECT_ROOT, stack_config, stack_file
+
+    try:
+        plan = load_plan_for_stack(args.stack) if args.stack else load_plan_file(args.file)
+        config = stack_config(stack_file(args.stack) if args.stack else args.file)
+        check_sdk()
+    except PlanError as error:
+        return _problem(err, error.render())
+    except SdkProblem as error:
+        return _problem(err, f"error: {error}")
+    try:
+        import b2sdk.v3  # noqa: F401  # the simulator the rehearsal deploys to
+    except ImportError:
+        return _problem(
+            err,
+            "error: the rehearsal needs b2sdk (Backblaze's SDK, whose simulator it deploys to), "
+            "which is not installed here. Fix: run `pulumi install` (requirements.txt installs "
+            "the project with its dependencies) or `pip install -e .` in the project.",
+        )
+    from infra.program import run_program
+    from infra.rehearsal import rehearse
+    from infra.rehearsal_report import render_rehearsal
+
+    result = rehearse(config, plan.stack, PROJECT_ROOT, run_program)
+    out.print(render_rehearsal(result))
+    return EXIT_OK if result.as_expected else EXIT_MISMATCH
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out, err = _stdout_console(), Console(stderr=True)
+    if args.command == "rehearse":
+        return _rehearse(args, out, err)
     try:
         plan = load_plan_for_stack(args.stack) if args.stack else load_plan_file(args.file)
     except PlanError as error:

@@ -39,9 +39,21 @@ class BucketConfig(ConfigModel):
     name: str
     random_suffix: bool = False
     public: bool = False
-    encryption: Literal["SSE-B2", "none"] = "SSE-B2"
+    encryption: str = b2.SSE_B2_MODE
     protect: bool = False
     cors: list[CorsRuleConfig] = []
+
+    @field_validator("encryption")
+    @classmethod
+    def _sse_b2_only(cls, mode: str) -> str:
+        if mode != b2.SSE_B2_MODE:
+            raise rule_error(
+                f"B2 applies {b2.SSE_B2_MODE} to every bucket, existing ones included, and no "
+                "longer accepts another default (the B2 provider refuses 'none' from 0.14.0, "
+                "b2sdk from 2.13)",
+                f"write encryption: {b2.SSE_B2_MODE}, or leave the setting out",
+            )
+        return mode
 
     @field_validator("name")
     @classmethod

@@ -23,7 +23,7 @@ class CorsRulePlan(PlanModel):
 class EncryptionPlan(PlanModel):
     """B2 default server-side encryption, in B2's terms."""
 
-    mode: str = "SSE-B2"
+    mode: str = b2.SSE_B2_MODE
     algorithm: str = b2.SSE_B2_ALGORITHM
 
 

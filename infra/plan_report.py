@@ -6,6 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from infra.deployer import deployer_capabilities
 from infra.expectations import expectations_for
 from infra.plan import StackPlan
 
@@ -22,15 +23,18 @@ def render_plan(plan: StackPlan) -> Group:
         else "no default retention"
     )
     bucket = plan.bucket
+    encryption = (
+        f"{bucket.encryption.mode}/{bucket.encryption.algorithm}"
+        if bucket.encryption
+        else "no default encryption"
+    )
     summary = Table.grid(padding=(0, 2))
     summary.add_row("stack", f"{plan.project} / {plan.stack}")
     summary.add_row("endpoint", plan.endpoint)
     summary.add_row(
         "bucket",
         f"{bucket.name}{' + random suffix' if bucket.random_suffix else ''} "
-        f"({bucket.bucket_type}, "
-        f"{'SSE-B2/AES256' if bucket.encryption else 'no default encryption'}"
-        f"{', protected' if bucket.protect else ''})",
+        f"({bucket.bucket_type}, {encryption}{', protected' if bucket.protect else ''})",
     )
     summary.add_row("object lock", f"enabled, {retention}" if lock.enabled else "disabled")
     summary.add_row(
@@ -81,7 +85,15 @@ def render_plan(plan: StackPlan) -> Group:
             found = [e for e in table if e.name == name]
             cells.append(("yes" if found[0].allowed else "no") if found else "-")
         matrix.add_row(name, *cells)
-    parts: list = [summary, lifecycle, keys, matrix]
+    deployer = Table(
+        title="the deploying key (B2_APPLICATION_KEY_ID or b2:applicationKeyId) needs",
+        title_justify="left",
+    )
+    deployer.add_column("capability", no_wrap=True)
+    deployer.add_column("why", overflow="fold")
+    for capability in deployer_capabilities(plan):
+        deployer.add_row(capability.name, capability.why)
+    parts: list = [summary, lifecycle, keys, matrix, deployer]
     targets = [
         f"GitHub {t.repository} env {t.environment}: {', '.join(t.roles)}"
         for t in plan.ci_secrets.github

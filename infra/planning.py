@@ -454,7 +454,7 @@ def _bucket_plan(bucket: BucketConfig, project: str, stack: str) -> BucketPlan:
         name=bucket.name,
         random_suffix=bucket.random_suffix,
         bucket_type="allPublic" if bucket.public else "allPrivate",
-        encryption=EncryptionPlan() if bucket.encryption == "SSE-B2" else None,
+        encryption=EncryptionPlan(mode=bucket.encryption),
         protect=bucket.protect,
         cors=tuple(
             CorsRulePlan(

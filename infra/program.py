@@ -104,7 +104,19 @@ def export_outputs(plan: StackPlan, storage: PixeltableStorage) -> None:
 
 
 def run_program() -> PixeltableStorage:
-    """Declare the stack from its plan. Configuration problems stop it with one clear message."""
+    """Declare the stack from its plan. Configuration problems stop it with one clear message.
+
+    The generated B2 SDK is checked against the pin in Pulumi.yaml first, before it is even
+    imported: an SDK of another provider version fails on arguments it does not know.
+    """
+    from infra.sdk_pin import SdkProblem, check_sdk
+
+    try:
+        check_sdk()
+    except SdkProblem as problem:
+        # The language host prints a RunError's message without a traceback and exits non-zero.
+        raise pulumi.RunError(str(problem)) from None
+
     from infra.ci_secrets import declare_ci_secrets
     from infra.problems import PlanError
     from infra.stack_source import load_plan_from_pulumi

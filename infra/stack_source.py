@@ -197,6 +197,12 @@ def load_plan_file(
         raise _explain_secure(error) from None
 
 
+def stack_config(path: Path) -> dict[str, Any]:
+    """A stack file's `config:` mapping as written (call after its plan validated)."""
+    document = _load_yaml(path) or {}
+    return dict(document.get("config") or {})
+
+
 def load_plan_for_stack(stack: str, root: Path = PROJECT_ROOT) -> StackPlan:
     path = stack_file(stack, root)
     if not path.is_file():

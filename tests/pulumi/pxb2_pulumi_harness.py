@@ -33,16 +33,17 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from infra import b2_facts
+from infra.mock_deployment import settle_pending_tasks, silence_failed_run
 from infra.plan import StackPlan
 from infra.stack_source import PROJECT_ROOT, load_plan_file, project_name, stack_file
 
-INFRA_DIR = PROJECT_ROOT / "infra"
 PROJECT = project_name()
 
 BUCKET_TYPE = "b2:index/bucket:Bucket"
 KEY_TYPE = "b2:index/applicationKey:ApplicationKey"
 PROVIDER_TYPE = "pulumi:providers:b2"
 RANDOM_ID_TYPE = "random:index/randomId:RandomId"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 ACCOUNT_INFO = "b2:index/getAccountInfo:getAccountInfo"
 COMPONENT_TYPE = "pixeltable-b2:index:PixeltableStorage"
 ACCOUNT_ID = "a1b2c3d4e5f6"
@@ -96,13 +97,26 @@ def expected_plan(stack: str, document: Mapping[str, Any], tmp_dir: Path) -> Sta
 class B2Mocks(pulumi.runtime.Mocks):
     """Engine/provider answers: outputs = inputs + what the provider computes."""
 
-    def __init__(self, account_s3_url: str | None) -> None:
+    def __init__(
+        self,
+        account_s3_url: str | None,
+        recorded_outputs: Mapping[str, Any] | None = None,
+        live_buckets: Mapping[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.account_s3_url = account_s3_url
+        self.recorded_outputs = dict(recorded_outputs or {})  # the stack's previous outputs
+        self.live_buckets = dict(live_buckets or {})  # bucket id -> what B2 holds (wire names)
         self.inputs: dict[tuple[str, str], dict[str, Any]] = {}
+        self.reads: list[tuple[str, str]] = []
         self.key_secrets: list[str] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         inputs = dict(args.inputs)
+        if args.typ == STACK_REFERENCE_TYPE:
+            return args.name, {"name": args.name, "outputs": self.recorded_outputs}
+        if args.resource_id:  # Resource.get: the engine reads the live resource from the provider
+            self.reads.append((args.typ, args.resource_id))
+            return args.resource_id, dict(self.live_buckets[args.resource_id])
         self.inputs[(args.typ, args.name)] = inputs
         if args.typ == BUCKET_TYPE:
             bucket_id = f"bkt{_digest(args.name, inputs.get('bucketName'), size=20)}"
@@ -150,16 +164,29 @@ def _state_migration_callback(
 class ProgramMonitor(pulumi_mocks.MockMonitor):
     """Records every registration request; runs state migrations like the engine."""
 
-    def __init__(self, mocks: B2Mocks, prior_states: Mapping[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        mocks: B2Mocks,
+        prior_states: Mapping[str, dict[str, Any]],
+        *,
+        state_migrations: bool = True,
+    ) -> None:
         super().__init__(mocks)
         self.prior_states = prior_states  # resource name -> checkpoint state
+        self.state_migrations = state_migrations  # False: as Pulumi's own MockMonitor
         self.requests: dict[str, Any] = {}
         self.migrated: list[str] = []
+        self.packages: list[Any] = []
 
     def GetDeploymentInfo(self, request: Any) -> Any:
         info = super().GetDeploymentInfo(request)
-        info.supportedFeatures.append(resource_pb2.RESOURCE_MONITOR_FEATURE_STATE_MIGRATIONS)
+        if self.state_migrations:
+            info.supportedFeatures.append(resource_pb2.RESOURCE_MONITOR_FEATURE_STATE_MIGRATIONS)
         return info
+
+    def RegisterPackage(self, request: Any) -> Any:
+        self.packages.append(request)
+        return super().RegisterPackage(request)
 
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -190,7 +217,11 @@ class ProgramMonitor(pulumi_mocks.MockMonitor):
 
 
 def bucket_checkpoint(
-    *, name: str, lock_enabled: bool | None, bucket_id: str = "bkt-prior"
+    *,
+    name: str,
+    lock_enabled: bool | None,
+    bucket_id: str = "bkt-prior",
+    retention: dict[str, Any] | None = None,
 ) -> dict:
     """A bucket's prior state in checkpoint form, as the engine would hand it over."""
     outputs: dict[str, Any] = {
@@ -200,7 +231,10 @@ def bucket_checkpoint(
     }
     if lock_enabled is not None:
         outputs["fileLockConfigurations"] = [
-            {"isFileLockEnabled": lock_enabled, "defaultRetention": {"mode": "none"}}
+            {
+                "isFileLockEnabled": lock_enabled,
+                **({"defaultRetention": retention} if retention else {}),
+            }
         ]
     return {
         "custom": True,
@@ -234,6 +268,8 @@ class ProgramRun:
     logs: list[str]
     key_secrets: list[str]
     migrated: list[str] = field(default_factory=list)
+    packages: list[Any] = field(default_factory=list)  # RegisterPackage requests
+    reads: list[tuple[str, str]] = field(default_factory=list)  # (type, id) of Resource.get
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
@@ -253,44 +289,6 @@ class ProgramRun:
         return {k: v for k, v in self.outputs.items() if k not in self.secret_outputs}
 
 
-def _ignore_unretrieved(error: BaseException) -> None:
-    """A failed run leaves SDK-internal futures holding its error; asyncio would print each
-    one as "never retrieved" at exit. Silence exactly those, nothing else."""
-    loop = asyncio.get_event_loop()
-    previous = loop.get_exception_handler()
-    message = str(error)
-
-    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        exception = context.get("exception")
-        if exception is not None and str(exception) and str(exception) in message:
-            return
-        if previous is not None:
-            previous(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handler)
-
-
-def _drain_leftovers() -> None:
-    """Settle a failed run's pending tasks so that none of them fails into the next run."""
-
-    async def drain() -> None:
-        pending = [asyncio.ensure_future(t) for t in settings.SETTINGS.rpc_manager.rpcs]
-        pending += list(settings.SETTINGS.outputs)
-        settings.SETTINGS.outputs.clear()
-        settings.SETTINGS.rpc_manager.clear()
-        if pending:
-            _, stuck = await asyncio.wait(pending, timeout=10)
-            for task in stuck:
-                task.cancel()
-            for task in pending:  # retrieve results so asyncio does not warn about them
-                if task.done() and not task.cancelled():
-                    task.exception()
-
-    _sync_await(drain())
-
-
 class _ListHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -308,6 +306,9 @@ def run_stack(
     account_s3_url: str | None = None,
     program: Callable[[], Any] | None = None,
     on_monitor: Callable[[ProgramMonitor, B2Mocks], None] | None = None,
+    state_migrations: bool = True,
+    recorded_outputs: Mapping[str, Any] | None = None,
+    live_buckets: Mapping[str, dict[str, Any]] | None = None,
 ) -> ProgramRun:
     """Run the program for one stack under mocks (default: the infra/ entry point).
 
@@ -318,8 +319,8 @@ def run_stack(
     config, secret_keys = pulumi_config(document)
     if account_s3_url is None:
         account_s3_url = b2_facts.endpoint_for(config["pixeltable-b2:region"])
-    mocks = B2Mocks(account_s3_url)
-    monitor = ProgramMonitor(mocks, prior_states or {})
+    mocks = B2Mocks(account_s3_url, recorded_outputs, live_buckets)
+    monitor = ProgramMonitor(mocks, prior_states or {}, state_migrations=state_migrations)
     if on_monitor is not None:
         on_monitor(monitor, mocks)
     handler = _ListHandler()
@@ -335,6 +336,9 @@ def run_stack(
     pulumi.runtime.set_all_config(config, sorted(secret_keys))
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
+    # One process is one deployment for the engine; here each run is its own deployment, so
+    # the generated SDK registers its package again (MockSettings would keep the last ref).
+    settings.SETTINGS.package_refs = {}
 
     outputs: dict[str, Any] = {}
     secret_outputs: set[str] = set()
@@ -349,7 +353,7 @@ def run_stack(
 
     def body() -> Any:
         if program is None:
-            runpy.run_path(str(INFRA_DIR), run_name="__main__")
+            runpy.run_path(str(PROJECT_ROOT), run_name="__main__")  # what `pulumi up` runs
         else:
             program()
         return collect()
@@ -357,10 +361,10 @@ def run_stack(
     try:
         _sync_await(run_pulumi_func(body))
     except BaseException as error:
-        _ignore_unretrieved(error)
+        silence_failed_run(str(error))
         raise
     finally:
-        _drain_leftovers()
+        settle_pending_tasks()
 
     registrations = []
     for urn, request in monitor.requests.items():
@@ -384,4 +388,6 @@ def run_stack(
         logs=handler.messages,
         key_secrets=list(mocks.key_secrets),
         migrated=list(monitor.migrated),
+        packages=list(monitor.packages),
+        reads=list(mocks.reads),
     )

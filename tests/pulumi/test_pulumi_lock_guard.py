@@ -21,9 +21,12 @@ from pxb2_pulumi_harness import (
 
 from infra.stack_source import load_plan_for_stack
 from infra.storage import (
+    LOCK_FLAG_PATH,
     ObjectLockChangeRefused,
+    RecordedLock,
     lock_change_problem,
     lock_guard,
+    recorded_lock,
     recorded_lock_enabled,
 )
 
@@ -32,6 +35,18 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 def _secret(value: Any) -> dict[str, str]:
     return {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": json.dumps(value)}
+
+
+def _run_refused(stack: str, document: dict[str, Any], prior: dict[str, Any]) -> tuple[str, dict]:
+    seen: dict[str, Any] = {}
+    with pytest.raises(Exception) as caught:  # noqa: PT011 (the message is checked below)
+        run_stack(
+            stack,
+            document,
+            prior_states={"bucket": prior},
+            on_monitor=lambda monitor, mocks: seen.update(monitor=monitor, mocks=mocks),
+        )
+    return str(caught.value), seen
 
 
 # --- Reading the recorded lock state ------------------------------------------------------
@@ -65,13 +80,14 @@ def test_inputs_are_read_when_outputs_lack_the_setting() -> None:
 def test_same_lock_state_is_fine() -> None:
     for stack in ("dev", "prod"):
         plan = load_plan_for_stack(stack)
-        assert lock_change_problem(plan, plan.object_lock.enabled, plan.bucket.name) is None
+        recorded = RecordedLock(plan.object_lock.enabled, plan.object_lock.mode)
+        assert lock_change_problem(plan, recorded, plan.bucket.name) is None
 
 
 def test_turning_lock_on_explains_the_supported_path() -> None:
     plan = load_plan_for_stack("prod")
     assert plan.object_lock.enabled
-    message = lock_change_problem(plan, False, plan.bucket.name)
+    message = lock_change_problem(plan, RecordedLock(False), plan.bucket.name)
     assert message is not None
     assert message.startswith("pixeltable-b2:objectLock.enabled = true")
     assert repr(plan.bucket.name) in message
@@ -83,11 +99,38 @@ def test_turning_lock_on_explains_the_supported_path() -> None:
 def test_turning_lock_off_is_refused() -> None:
     plan = load_plan_for_stack("dev")
     assert not plan.object_lock.enabled
-    message = lock_change_problem(plan, True, plan.bucket.name)
+    message = lock_change_problem(plan, RecordedLock(True), plan.bucket.name)
     assert message is not None
     assert message.startswith("pixeltable-b2:objectLock.enabled = false")
     assert "can never turn it off" in message
     assert "enabled: true" in message
+
+
+def test_recorded_retention_is_read_from_the_state() -> None:
+    retention = {"mode": "governance", "period": {"duration": 30, "unit": "days"}}
+    state = bucket_checkpoint(name="b", lock_enabled=True, retention=retention)
+    assert recorded_lock(state) == RecordedLock(True, "governance")
+    assert recorded_lock(bucket_checkpoint(name="b", lock_enabled=True)) == RecordedLock(True)
+
+
+def test_removing_a_default_retention_is_refused_with_the_way_to_do_it() -> None:
+    """The provider sends nothing for an omitted retention, so B2 would keep the old one."""
+    document = stack_document("prod", {"pixeltable-b2:objectLock": {"enabled": True}})
+    plan = load_plan_for_stack("prod")
+    without = plan.model_copy(
+        update={"object_lock": plan.object_lock.model_copy(update={"mode": None, "period": None})}
+    )
+    message = lock_change_problem(without, RecordedLock(True, "governance"), plan.bucket.name)
+    assert message is not None
+    assert message.startswith("pixeltable-b2:objectLock.mode")
+    for step in ("b2_update_bucket", "pulumi refresh --stack prod", "Fix:"):
+        assert step in message
+    assert lock_change_problem(without, RecordedLock(True), plan.bucket.name) is None
+    retention = {"mode": "governance", "period": {"duration": 30, "unit": "days"}}
+    prior = bucket_checkpoint(name=plan.bucket.name, lock_enabled=True, retention=retention)
+    message, seen = _run_refused("prod", document, prior)
+    assert "has a default governance retention" in message
+    assert BUCKET_TYPE not in {type_ for type_, _ in seen["mocks"].inputs}
 
 
 def test_guard_returns_no_new_state_or_refuses() -> None:
@@ -103,18 +146,6 @@ def test_guard_returns_no_new_state_or_refuses() -> None:
 
 
 # --- Under the program, engine-style ------------------------------------------------------
-
-
-def _run_refused(stack: str, document: dict[str, Any], prior: dict[str, Any]) -> tuple[str, dict]:
-    seen: dict[str, Any] = {}
-    with pytest.raises(Exception) as caught:  # noqa: PT011 (the message is checked below)
-        run_stack(
-            stack,
-            document,
-            prior_states={"bucket": prior},
-            on_monitor=lambda monitor, mocks: seen.update(monitor=monitor, mocks=mocks),
-        )
-    return str(caught.value), seen
 
 
 def test_enabling_lock_on_an_existing_bucket_is_refused_before_any_change() -> None:
@@ -162,3 +193,70 @@ def test_a_new_stack_creates_the_bucket_with_lock() -> None:
     run = run_stack("prod")
     assert run.migrated == []  # no prior state: the engine does not call the guard
     assert run.one(BUCKET_TYPE).inputs["fileLockConfigurations"][0]["isFileLockEnabled"] is True
+
+
+# --- Without state migrations (Pulumi's standard MockMonitor, older CLIs) -----------------
+
+
+def _live(name: str, *, lock: bool, retention: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What B2 holds for a recorded bucket, as the provider's read returns it."""
+    config: dict[str, Any] = {"isFileLockEnabled": lock}
+    if retention:
+        config["defaultRetention"] = retention
+    return {"bucketName": name, "bucketId": "bkt-recorded", "fileLockConfigurations": [config]}
+
+
+def _fallback(stack: str, document: dict[str, Any] | None, live: dict[str, Any] | None) -> Any:
+    recorded = {"bucketId": live["bucketId"]} if live else {}
+    return run_stack(
+        stack,
+        document,
+        state_migrations=False,
+        recorded_outputs=recorded,
+        live_buckets={live["bucketId"]: live} if live else {},
+    )
+
+
+def test_without_state_migrations_a_new_stack_deploys_and_ignores_the_flag() -> None:
+    run = _fallback("prod", None, None)
+    bucket = run.one(BUCKET_TYPE)
+    assert len(bucket.request.state_migrations) == 0
+    assert list(bucket.request.ignoreChanges) == [LOCK_FLAG_PATH]
+    assert not bucket.request.deleteBeforeReplace
+    assert run.reads == []  # nothing recorded: nothing read
+
+
+def test_without_state_migrations_the_recorded_bucket_is_read_and_allowed() -> None:
+    name = load_plan_for_stack("prod").bucket.name
+    retention = {"mode": "governance", "period": {"duration": 30, "unit": "days"}}
+    run = _fallback("prod", None, _live(name, lock=True, retention=retention))
+    assert run.reads == [(BUCKET_TYPE, "bkt-recorded")]
+    assert run.one(BUCKET_TYPE).inputs["fileLockConfigurations"][0]["isFileLockEnabled"] is True
+
+
+@pytest.mark.parametrize(
+    ("stack", "changes", "live_lock", "expected"),
+    [
+        ("dev", {"pixeltable-b2:objectLock": {"enabled": True}}, False, "enabled = true"),
+        ("prod", {"pixeltable-b2:objectLock": None}, True, "enabled = false"),
+    ],
+)
+def test_without_state_migrations_a_lock_change_is_refused(
+    stack: str, changes: dict[str, Any], live_lock: bool, expected: str
+) -> None:
+    document = stack_document(stack, changes)
+    name = load_plan_for_stack(stack).bucket.name
+    seen: dict[str, Any] = {}
+    with pytest.raises(Exception, match=expected) as caught:
+        run_stack(
+            stack,
+            document,
+            state_migrations=False,
+            recorded_outputs={"bucketId": "bkt-recorded"},
+            live_buckets={"bkt-recorded": _live(name, lock=live_lock)},
+            on_monitor=lambda monitor, mocks: seen.update(mocks=mocks),
+        )
+    assert "Fix:" in str(caught.value)
+    declared = {type_ for type_, _ in seen["mocks"].inputs}
+    assert BUCKET_TYPE not in declared
+    assert KEY_TYPE not in declared

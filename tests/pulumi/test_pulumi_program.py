@@ -102,7 +102,7 @@ def test_bucket_options_never_plan_a_replacement(shipped: tuple[StackPlan, Progr
     request = run.one(BUCKET_TYPE).request
     assert request.protect is plan.bucket.protect
     assert list(request.replaceOnChanges) == []
-    assert list(request.ignoreChanges) == []
+    assert list(request.ignoreChanges) == []  # the engine runs the guard: nothing ignored
     assert not request.deleteBeforeReplace
     assert len(request.state_migrations) == 1  # the Object Lock guard
 
@@ -263,7 +263,7 @@ def test_explicit_provider_from_secret_config(tmp_path: Any) -> None:
     assert all("v1:not-decrypted" not in m for m in run.logs)
 
 
-def test_public_cors_no_encryption_suffix_and_lock_without_retention(tmp_path: Any) -> None:
+def test_public_cors_suffix_and_lock_without_retention(tmp_path: Any) -> None:
     document = stack_document(
         "dev",
         {
@@ -271,7 +271,6 @@ def test_public_cors_no_encryption_suffix_and_lock_without_retention(tmp_path: A
                 "name": "acme-pxt-variant",
                 "randomSuffix": True,
                 "public": True,
-                "encryption": "none",
                 "cors": [
                     {
                         "corsRuleName": "browser-reads",
@@ -289,12 +288,11 @@ def test_public_cors_no_encryption_suffix_and_lock_without_retention(tmp_path: A
     run = run_stack("dev", document)
     bucket = run.one(BUCKET_TYPE)
     assert bucket.inputs["bucketType"] == plan.bucket.bucket_type == "allPublic"
-    assert plan.bucket.encryption is None
-    assert bucket.inputs["defaultServerSideEncryption"] == {"mode": "none"}
+    assert plan.bucket.encryption is not None
+    assert bucket.inputs["defaultServerSideEncryption"] == plan.bucket.encryption.model_dump()
     assert bucket.inputs["corsRules"] == [cors_wire(rule) for rule in plan.bucket.cors] != []
-    assert bucket.inputs["fileLockConfigurations"] == [
-        {"isFileLockEnabled": True, "defaultRetention": {"mode": "none"}}
-    ]
+    # No default retention is sent by leaving it out (the provider cannot apply mode none).
+    assert bucket.inputs["fileLockConfigurations"] == [{"isFileLockEnabled": True}]
     suffix = run.one(RANDOM_ID_TYPE)
     assert suffix.inputs["byteLength"] == 3
     assert suffix.request.parent == run.one(COMPONENT_TYPE).urn
@@ -347,3 +345,18 @@ def test_component_exposes_bucket_and_keys_by_role() -> None:
     assert all(isinstance(k, b2.ApplicationKey) for k in storage.keys.values())
     assert storage.plan == plan
     assert len(run.of_type(KEY_TYPE)) == len(plan.keys)
+
+
+def test_resources_register_through_the_parameterized_package(
+    shipped: tuple[StackPlan, ProgramRun],
+) -> None:
+    """As the generated SDK does: one RegisterPackage, its ref on every B2 resource."""
+    from infra.sdk_pin import read_pin
+
+    _, run = shipped
+    pin = read_pin()
+    (package,) = run.packages
+    assert (package.name, package.version) == ("terraform-provider", pin.bridge)
+    assert (package.parameterization.name, package.parameterization.version) == ("b2", pin.provider)
+    for registration in [run.one(BUCKET_TYPE), *run.of_type(KEY_TYPE)]:
+        assert registration.request.packageRef == "mock-uuid"

@@ -205,6 +205,7 @@ BAD_CONFIGS: tuple[BadConfig, ...] = (
     ),
     BadConfig("bucket-public-yes", f"{NS}bucket.public", _bucket(public="yes")),
     BadConfig("bucket-encryption", f"{NS}bucket.encryption", _bucket(encryption="AES256")),
+    BadConfig("bucket-encryption-none", f"{NS}bucket.encryption", _bucket(encryption="none")),
     BadConfig("lifecycle-not-a-list", f"{NS}lifecycle", _set("lifecycle", {"prefix": "a/"})),
     BadConfig("lifecycle-overlap", _new_rule_field, _overlapping_rule),
     BadConfig("lifecycle-zero-days", f"{NS}lifecycle[0].hideAfterDays", _rule(0, hideAfterDays=0)),
@@ -330,6 +331,7 @@ def _no_b2(*_args: Any, **_kwargs: Any) -> Any:
 
 CONFIG_COMMANDS: dict[str, Callable[[Path], list[str]]] = {
     "infra check": lambda path: ["check", "--file", str(path)],
+    "infra rehearse": lambda path: ["rehearse", "--file", str(path)],
     "smoke --local": lambda path: ["--local", "--plan-file", str(path)],
     "smoke --env": lambda path: ["--env", "--plan-file", str(path)],
     "smoke audit": lambda path: ["--plan-file", str(path)],
@@ -337,7 +339,7 @@ CONFIG_COMMANDS: dict[str, Callable[[Path], list[str]]] = {
 
 
 def _run_in_process(command: str, argv: list[str]) -> int:
-    if command == "infra check":
+    if command in ("infra check", "infra rehearse"):
         return infra_main(argv)
     if command == "smoke audit":
         return audit_main(argv, api_factory=_no_b2, env={})
@@ -395,6 +397,19 @@ INFRA_CALLS: tuple[BadCall, ...] = (
     BadCall("unknown-stack", ["check", "--stack", "nosuch"], ("--stack", "Pulumi.nosuch.yaml")),
     BadCall("missing-file", ["check", "--file", "/nonexistent/Pulumi.x.yaml"], ("--file",)),
     BadCall("file-is-a-directory", ["check", "--file", "/"], ("--file", "a directory")),
+    _argparse("rehearse-no-source", ["rehearse"], "--stack", "--file"),
+    _argparse(
+        "rehearse-stack-and-file",
+        ["rehearse", "--stack", "dev", "--file", "x"],
+        "--stack",
+        "--file",
+    ),
+    BadCall(
+        "rehearse-unknown-stack",
+        ["rehearse", "--stack", "nosuch"],
+        ("--stack", "Pulumi.nosuch.yaml"),
+    ),
+    BadCall("rehearse-missing-file", ["rehearse", "--file", "/nonexistent/P.x.yaml"], ("--file",)),
 )
 
 SMOKE_CALLS: tuple[BadCall, ...] = (

@@ -60,6 +60,12 @@ def test_check_prints_the_plan(stack):
     for rule in plan.lifecycle:
         assert repr(rule.file_name_prefix) in out
     assert f"stack '{stack}' is valid" in out
+    from infra.deployer import deployer_capabilities
+
+    needed = out[out.index("the deploying key") :]
+    for capability in deployer_capabilities(plan):
+        assert capability.name in needed
+    assert ("writeBucketRetentions" in needed) is plan.object_lock.enabled
 
 
 def test_check_json_is_the_plan():

@@ -159,9 +159,27 @@ def test_encryption_sse_b2_explicit(make_plan, base):
     assert (encryption.mode, encryption.algorithm) == ("SSE-B2", "AES256")
 
 
-def test_encryption_none(make_plan, base):
+def test_encryption_none_is_refused_with_the_reason(make_plan, base):
+    """B2 applies SSE-B2 to every bucket; provider 0.14.0 and b2sdk 2.13 refuse `none`."""
     base["bucket"]["encryption"] = "none"
-    assert make_plan(base).bucket.encryption is None
+    with pytest.raises(PlanError) as caught:
+        make_plan(base)
+    message = caught.value.render()
+    assert "pixeltable-b2:bucket.encryption = 'none'" in message
+    assert "B2 applies SSE-B2 to every bucket" in message
+    assert "Fix: write encryption: SSE-B2, or leave the setting out" in message
+
+
+def test_deployer_capabilities_follow_the_plan(make_plan, base):
+    from infra.deployer import deployer_capabilities
+
+    base.pop("objectLock", None)
+    unlocked = {c.name for c in deployer_capabilities(make_plan(base))}
+    assert {"writeBuckets", "writeKeys", "writeBucketEncryption"} <= unlocked
+    assert "writeBucketRetentions" not in unlocked
+    base["objectLock"] = {"enabled": True}
+    locked = {c.name for c in deployer_capabilities(make_plan(base))}
+    assert locked - unlocked == {"writeBucketRetentions", "readBucketRetentions"}
 
 
 def test_encryption_unknown_mode_refused(make_plan, base):
