@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from infra.s3_operations import Operation
 from smoke.checks import check_6_pixeltable as media
-from smoke.checks.gate import require_capability, require_preflight
+from smoke.checks.gate import require_operation, require_preflight
 from smoke.context import SmokeContext
 
 GROUP = "pixeltable b2"
@@ -17,8 +18,8 @@ GROUP = "pixeltable b2"
 def check_native_b2_path(ctx: SmokeContext, note) -> None:
     """Pixeltable's own B2 addressing: https://s3.<region>.backblazeb2.com/<bucket>/<key>."""
     require_preflight(ctx)
-    require_capability(ctx, "readFiles", "Pixeltable's downloads")
-    require_capability(ctx, "writeFiles", "writing the computed column to the bucket")
+    require_operation(ctx, Operation.GET_OBJECT, "Pixeltable's downloads")
+    require_operation(ctx, Operation.PUT_OBJECT, "writing the computed column to the bucket")
     target = ctx.target
     if not target.is_b2:
         pytest.skip(

@@ -56,7 +56,8 @@ def test_bucket_and_keys_as_planned(stack: str) -> pulumi.Output:
         assert bucket_type == "allPrivate"
         assert lock[0]["isFileLockEnabled"] is plan.object_lock.enabled
         assert key_names == [key.key_name for key in plan.keys]
-        assert key_buckets == [[f"id-of-{plan.bucket.name}"]] * len(plan.keys)
+        bucket_ids = [f"id-of-{plan.bucket.name}"]
+        assert key_buckets == [None if k.account_wide else bucket_ids for k in plan.keys]
         assert key_prefixes == [key.name_prefix for key in plan.keys]
 
     keys = list(storage.keys.values())
