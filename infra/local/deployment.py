@@ -10,7 +10,7 @@ from infra.local import capabilities
 from infra.local.apply import apply_plan
 from infra.local.backend_choice import CONTAINER, select_backend
 from infra.local.bucket_settings import decoy_bucket_name, local_bucket_name
-from infra.local.model import LocalDeployment, RoleCredentials, new_credentials
+from infra.local.model import LocalDeployment, LocalServerError, RoleCredentials, new_credentials
 from infra.local.s3_client import s3_client
 from infra.local.seaweed_access import bucket_policy, identities_document
 from infra.local.weed_container import LOCAL_IMAGE, WeedContainer
@@ -75,10 +75,15 @@ def _seaweed_deployment(
         version = VERIFIED_VERSION if server.image == LOCAL_IMAGE else _image_version(server.image)
         log_name = server.log_name
     else:
-        binary = find_weed_binary()
-        server = WeedServer.start(
-            identities, admin, secrets=secret_values, timeout=start_timeout, binary=binary
-        )
+        try:
+            binary = find_weed_binary()
+            server = WeedServer.start(
+                identities, admin, secrets=secret_values, timeout=start_timeout, binary=binary
+            )
+        except LocalServerError as error:
+            raise LocalServerError(
+                f"backend {backend!r} (a `weed mini` process): {error}"
+            ) from None
         version = weed_version(binary)
         log_name = server.log_path.name
     try:
