@@ -36,15 +36,25 @@ def short_tmp() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-class SmokeRun:
-    """`python -m smoke --local` in its own TMPDIR, its output collected line by line."""
+SMOKE = (sys.executable, "-m", "smoke", "--local", "--backend", "seaweedfs")
+# The other entry points, each killed while its first server starts.
+ENTRY_POINTS = {
+    "demo": ("./scripts/demo", "--backend", "seaweedfs", "--only", "preflight"),
+    "bench": (sys.executable, "scripts/bench.py"),
+    "reliability": (sys.executable, "-m", "tests.reliability.matrix", "--only", "busy-outage"),
+}
 
-    def __init__(self, tmp: Path, *args: str) -> None:
+
+class SmokeRun:
+    """An entry point (`python -m smoke --local ARGS` by default) in its own TMPDIR, its
+    output collected line by line."""
+
+    def __init__(self, tmp: Path, *args: str, entry: tuple[str, ...] = SMOKE) -> None:
         self.tmp = tmp
         env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
         env.pop("PXB2_WEED_BINARY", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "smoke", "--local", "--backend", "seaweedfs", *args],
+            [*entry, *args],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -143,6 +153,13 @@ def _server_entry(run: SmokeRun) -> bool:
 
 def test_sigkill_while_the_server_starts(short_tmp: Path) -> None:
     run = SmokeRun(short_tmp, "--only", "preflight")
+    run.wait_for("weed started", lambda: _server_entry(run))
+    _kill(run)
+
+
+@pytest.mark.parametrize("name", sorted(ENTRY_POINTS))
+def test_sigkill_of_other_entry_points_while_the_server_starts(short_tmp: Path, name: str) -> None:
+    run = SmokeRun(short_tmp, entry=ENTRY_POINTS[name])
     run.wait_for("weed started", lambda: _server_entry(run))
     _kill(run)
 
