@@ -254,7 +254,7 @@ class RunGuard:
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(tempfile.gettempdir()) if root is None else root
         reap_leftovers(self.root)
-        self.run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=self.root))
+        self.run_dir = Path(tempfile.mkdtemp(prefix=RUN_PREFIX, dir=self.root))
         self._lock = threading.Lock()
         self._count = 0
         self._closed = False

@@ -44,7 +44,7 @@ ENV_PREFIXES = ("PIXELTABLE_", "PXTCLOUD_")
 # Set by Pixeltable itself during initialisation; restored with the rest.
 ENV_TOUCHED_BY_PIXELTABLE = ("TOKENIZERS_PARALLELISM",)
 HOME_PREFIX = "pxt-home-"
-POSTGRES_NAMES = frozenset({"postgres", "postmaster"})
+POSTGRES_NAMES = frozenset(run_guard.POSTGRES_NAMES)
 # (signal, seconds to wait): fast shutdown, then immediate, then kill.
 STOP_SEQUENCE = ((signal.SIGINT, 15.0), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0))
 

@@ -115,13 +115,27 @@ def _stop(daemon: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
+def containers_on(host: str) -> list[str]:
+    """Names of every container on the daemon at `host`, running or not."""
+    import docker
+
+    client = docker.DockerClient(base_url=host, timeout=10)
+    try:
+        return [c.name for c in client.containers.list(all=True)]
+    finally:
+        client.close()
+
+
 def main(argv: list[str]) -> int:
     command = argv[argv.index("--") + 1 :] if "--" in argv else argv
     try:
         with private_docker_daemon() as host:
             print(f"private Docker daemon at {host}", file=sys.stderr, flush=True)
             environ = {**os.environ, "DOCKER_HOST": host}
-            return subprocess.run(command, env=environ, check=False).returncode
+            code = subprocess.run(command, env=environ, check=False).returncode
+            left = containers_on(host)
+            print(f"containers left on the daemon: {len(left)} {left}", file=sys.stderr)
+            return code or (1 if left else 0)
     except DaemonUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

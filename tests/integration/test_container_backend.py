@@ -19,7 +19,7 @@ import pytest
 from infra.local import select_backend
 from infra.local.weed_container import LOCAL_IMAGE
 from infra.stack_source import PROJECT_ROOT
-from tests.docker_daemon import DaemonUnavailable, private_docker_daemon
+from tests.docker_daemon import DaemonUnavailable, containers_on, private_docker_daemon
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +41,6 @@ def _docker(host: str) -> object:
     import docker
 
     return docker.DockerClient(base_url=host, timeout=10)
-
-
-def _containers(host: str) -> list[str]:
-    client = _docker(host)
-    try:
-        return [c.name for c in client.containers.list(all=True)]  # type: ignore[attr-defined]
-    finally:
-        client.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -84,7 +76,7 @@ def test_no_registry_and_no_weed_to_build_from_is_a_message(
     assert "backend 'container'" in text
     assert "pull failed" in text
     assert "Fix:" in text
-    assert _containers(docker_host) == []
+    assert containers_on(docker_host) == []
     assert list(short_tmp.iterdir()) == []
 
 
@@ -102,7 +94,7 @@ def test_full_smoke_suite_on_the_container_backend(docker_host: str, short_tmp: 
     assert result.returncode == 0, text[-4000:]
     assert "local container for stack 'dev'" in text
     assert " 0 failed, " in text
-    assert _containers(docker_host) == [], "a container outlived the run"
+    assert containers_on(docker_host) == [], "a container outlived the run"
     assert list(short_tmp.iterdir()) == [], "the run left files in TMPDIR"
     client = _docker(docker_host)
     try:
