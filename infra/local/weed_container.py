@@ -25,14 +25,13 @@ from infra.local.model import LocalServerError, RoleCredentials, redact
 from infra.local.weed_process import (
     DEFAULT_START_TIMEOUT,
     LOG_TAIL_LINES,
-    PORT_CLASH_TEXT,
-    START_ATTEMPTS,
     VERIFIED_VERSION,
     await_ready,
     find_weed_binary,
     mini_arguments,
     prepare_workdir,
     remove_workdir,
+    start_with_port_retry,
 )
 from infra.run_guard import forget, guard
 
@@ -206,8 +205,8 @@ class WeedContainer:
     ) -> WeedContainer:
         client = _client()
         image = ensure_image(client)
-        for attempt in range(START_ATTEMPTS):
-            server = cls._launch(image, identities, secrets)
+
+        def ready(server: WeedContainer) -> None:
             try:
                 await_ready(
                     server.endpoint,
@@ -219,16 +218,9 @@ class WeedContainer:
                     log_tail=server.log_tail,
                 )
             except LocalServerError as error:
-                port_clash = PORT_CLASH_TEXT in server.log_tail(lines=200).lower()
-                server.stop()
-                if port_clash and attempt + 1 < START_ATTEMPTS:
-                    continue
                 raise LocalServerError(f"readiness failed: {error}") from None
-            except BaseException:
-                server.stop()
-                raise
-            return server
-        raise AssertionError("unreachable")
+
+        return start_with_port_retry(lambda: cls._launch(image, identities, secrets), ready)
 
     @classmethod
     def _launch(

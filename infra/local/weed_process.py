@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -277,6 +277,34 @@ def remove_workdir(workdir: Path, ports: Mapping[str, int], watched: Sequence[st
     forget(*watched)
 
 
+class _Startable(Protocol):
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str: ...
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Startable)
+
+
+def start_with_port_retry(launch: Callable[[], S], ready: Callable[[S], None]) -> S:
+    """Launch a server and wait until `ready` returns; stop it on any failure. A port taken
+    between choosing it and binding it (seen in its log) costs one retry with new ports."""
+    for attempt in range(START_ATTEMPTS):
+        server = launch()
+        try:
+            ready(server)
+        except LocalServerError:
+            port_clash = PORT_CLASH_TEXT in server.log_tail(lines=200).lower()
+            server.stop()
+            if port_clash and attempt + 1 < START_ATTEMPTS:
+                continue
+            raise
+        except BaseException:
+            server.stop()
+            raise
+        return server
+    raise AssertionError("unreachable")
+
+
 @dataclass
 class WeedServer:
     """One running `weed mini`; `stop()` is idempotent and registered with atexit."""
@@ -325,23 +353,13 @@ class WeedServer:
         A port taken between choosing it and binding it costs one retry with new ports.
         """
         binary = binary or find_weed_binary()
-        for attempt in range(START_ATTEMPTS):
-            server = cls._launch(binary, identities, secrets)
+
+        def ready(server: WeedServer) -> None:
             began = time.monotonic()
-            try:
-                server._await_ready(admin, timeout)
-            except LocalServerError:
-                port_clash = PORT_CLASH_TEXT in server.log_tail(lines=200).lower()
-                server.stop()
-                if port_clash and attempt + 1 < START_ATTEMPTS:
-                    continue
-                raise
-            except BaseException:
-                server.stop()
-                raise
+            server._await_ready(admin, timeout)
             server.started_seconds = time.monotonic() - began
-            return server
-        raise AssertionError("unreachable")
+
+        return start_with_port_retry(lambda: cls._launch(binary, identities, secrets), ready)
 
     @classmethod
     def _launch(
