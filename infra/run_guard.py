@@ -167,7 +167,8 @@ def _unmount_below(path: Path) -> None:
     prefix = str(path.resolve()) + "/"
     points = [line.split()[1] for line in lines if len(line.split()) > 1]
     for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
-        subprocess.run(["umount", "-l", point], capture_output=True, check=False, timeout=10)
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            subprocess.run(["umount", "-l", point], capture_output=True, check=False, timeout=10)
 
 
 def remove_path(path: Path) -> None:
@@ -294,16 +295,21 @@ class RunGuard:
             with open(self.run_dir / MANIFEST_FILE, "a") as manifest:
                 manifest.write(line)
             assert self._watchdog.stdin is not None
-            self._watchdog.stdin.write(line.encode())
-            self._watchdog.stdin.flush()
+            # A watchdog someone killed: the manifest still lets the next start reap it.
+            with contextlib.suppress(OSError, ValueError):
+                self._watchdog.stdin.write(line.encode())
+                self._watchdog.stdin.flush()
             return entry["key"]
 
     def watch_process(
         self, pid: int, *, stop: Sequence[tuple[str, float]] = TERMINATE, tree: bool = False
     ) -> str:
         """Stop `pid` (and with `tree` its descendants) if it outlives the run."""
+        started = start_time(pid)
+        if started is None:  # already gone: never name a PID that may be reused
+            return ""
         return self._send(
-            {"op": "process", "pid": pid, "start": start_time(pid), "stop": stop, "tree": tree}
+            {"op": "process", "pid": pid, "start": started, "stop": stop, "tree": tree}
         )
 
     def watch_postgres(self, pgdata: Path) -> str:
@@ -323,6 +329,8 @@ class RunGuard:
 
     def forget(self, key: str) -> None:
         """What `key` named was stopped or removed normally."""
+        if not key:
+            return
         with contextlib.suppress(RuntimeError, OSError, ValueError):
             self._send({"op": "forget", "key": key})
 
