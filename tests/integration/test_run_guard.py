@@ -257,10 +257,18 @@ def test_reaper_ignores_a_reused_pid(tmp_path: Path) -> None:
         bystander.wait()
 
 
-def test_caches_go_into_the_run_dir_unless_set(tmp_path: Path) -> None:
-    changes = run_guard.cache_environment(tmp_path, {"HF_HOME": "/data/hf"})
-    assert changes["TMPDIR"] == str(tmp_path)
+def test_a_deep_tmpdir_keeps_room_for_unix_sockets() -> None:
+    deep = Path("/tmp", "d" * (run_guard.SOCKET_PATH_MAX - run_guard.SOCKET_ROOM))
+    changes = run_guard.cache_environment(deep, {})
+    assert "TMPDIR" not in changes
+    assert changes["TORCHINDUCTOR_CACHE_DIR"] == str(deep / "torchinductor")
+
+
+def test_caches_go_into_the_run_dir_unless_set() -> None:
+    run_dir = Path("/tmp/pxb2-run-test")
+    changes = run_guard.cache_environment(run_dir, {"HF_HOME": "/data/hf"})
+    assert changes["TMPDIR"] == str(run_dir)
     assert "HF_HOME" not in changes
     for name, _ in run_guard.CACHE_VARIABLES:
         if name != "HF_HOME":
-            assert Path(changes[name]).parent == tmp_path
+            assert Path(changes[name]).parent == run_dir
