@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,3 +104,43 @@ def test_full_smoke_suite_on_the_container_backend(docker_host: str, short_tmp: 
         client.close()  # type: ignore[attr-defined]
     daemon_pid = int((Path(docker_host.removeprefix("unix://")).parent / "dockerd.pid").read_text())
     assert psutil.pid_exists(daemon_pid)  # still ours to stop (the fixture checks it goes)
+
+
+DAEMON_CHILD = """
+import sys, time
+from tests.docker_daemon import private_docker_daemon
+with private_docker_daemon() as host:
+    print(host, flush=True)
+    time.sleep(120)
+"""
+
+
+def test_killed_owner_takes_its_docker_daemon_along(short_tmp: Path) -> None:
+    """SIGKILL of a process that started a daemon: within 10 s no dockerd, no containerd,
+    and the daemon's directory is gone."""
+    if shutil.which("dockerd") is None or os.geteuid() != 0:
+        pytest.skip("no private Docker daemon: dockerd missing or not root")
+    child = subprocess.Popen(
+        [sys.executable, "-c", DAEMON_CHILD],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "TMPDIR": str(short_tmp)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    host = child.stdout.readline().strip()
+    assert host.startswith("unix://"), "the daemon did not start"
+    root = Path(host.removeprefix("unix://")).parent
+    daemon = psutil.Process(int((root / "dockerd.pid").read_text()))
+    family = [daemon, *daemon.children(recursive=True)]
+    assert any(p.name() == "containerd" for p in family)
+    child.kill()
+    child.wait(timeout=10)
+    _gone, alive = psutil.wait_procs(family, timeout=10)
+    for process in alive:
+        process.kill()
+    assert not alive, f"outlived their owner: {[p.pid for p in alive]}"
+    deadline = time.monotonic() + 5
+    while root.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not root.exists()
