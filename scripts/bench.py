@@ -213,4 +213,6 @@ if __name__ == "__main__":
         print(f"error: unexpected arguments {' '.join(sys.argv[1:])}. {USAGE}", file=sys.stderr)
         sys.exit(2)
     else:
-        sys.exit(main())
+        from infra.local.entry_point import run_entry_point
+
+        sys.exit(run_entry_point(main))

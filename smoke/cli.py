@@ -14,8 +14,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from infra.local.backend_choice import AUTO, BACKENDS
+from infra.local.model import LocalServerError
 from infra.plan import StackPlan
 from infra.problems import PlanError
+from infra.run_guard import run_scope
 from infra.stack_source import PROJECT_ROOT, load_plan_file, load_plan_for_stack
 from smoke.context import LOCAL_MODEL, REAL_MODEL, SmokeContext, SmokeOptions
 from smoke.runner import EXIT_USAGE, run_suite
@@ -60,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         "--embedding",
         help=f"CLIP model id, or 'tiny' (default: {LOCAL_MODEL} with --local, else {REAL_MODEL})",
     )
-    parser.add_argument("--backend", default="auto", choices=("auto", "seaweedfs", "minio"))
+    parser.add_argument("--backend", default=AUTO, choices=(AUTO, *BACKENDS))
     parser.add_argument(
         "--only",
         help=f"comma-separated check groups to run (default: all of {', '.join(GROUPS)})",
@@ -125,7 +128,7 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[SmokeTarget, str]]:
         plan = _plan(args, required=True)
         assert plan is not None
         check_role(plan, args.role)
-        with local_deployment(plan, backend=args.backend) as deployment:
+        with run_scope(), local_deployment(plan, backend=args.backend) as deployment:
             source = f"local {deployment.backend} for stack {plan.stack!r}"
             yield (
                 target_from_local(deployment, plan=plan, role=args.role, source=source),
@@ -134,10 +137,9 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[SmokeTarget, str]]:
         return
     if args.env:
         plan = _plan(args, required=False)
-        yield (
-            target_from_environment(current_environment(), plan=plan, role=args.role),
-            ("this endpoint"),
-        )
+        target = target_from_environment(current_environment(), plan=plan, role=args.role)
+        with run_scope():
+            yield target, "this endpoint"
         return
     if not args.stack:
         raise UsageError(
@@ -147,7 +149,9 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[SmokeTarget, str]]:
     plan = _plan(args, required=True)
     check_role(plan, args.role)
     bundle = bundle_for_role(_stack_outputs(args.stack), args.role)
-    yield target_from_bundle(bundle, plan=plan, role=args.role, source=f"stack {args.stack}"), "B2"
+    target = target_from_bundle(bundle, plan=plan, role=args.role, source=f"stack {args.stack}")
+    with run_scope():
+        yield target, "B2"
 
 
 def _check_report_paths(args: argparse.Namespace) -> None:
@@ -195,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     console, errors = Console(width=CONSOLE_WIDTH), Console(stderr=True, width=CONSOLE_WIDTH)
     try:
         return _run(args, console)
-    except (UsageError, PlanError) as error:
+    except (UsageError, PlanError, LocalServerError) as error:
         text = error.render() if isinstance(error, PlanError) else str(error)
         errors.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE

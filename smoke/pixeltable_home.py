@@ -36,13 +36,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra import run_guard
+
 # Pixeltable reads every setting from PIXELTABLE_<KEY> (and PXTCLOUD_<KEY>): a caller's
 # PIXELTABLE_DB_CONNECT_STR or output media destination must not leak into the run.
 ENV_PREFIXES = ("PIXELTABLE_", "PXTCLOUD_")
 # Set by Pixeltable itself during initialisation; restored with the rest.
 ENV_TOUCHED_BY_PIXELTABLE = ("TOKENIZERS_PARALLELISM",)
 HOME_PREFIX = "pxt-home-"
-POSTGRES_NAMES = frozenset({"postgres", "postmaster"})
+POSTGRES_NAMES = frozenset(run_guard.POSTGRES_NAMES)
 # (signal, seconds to wait): fast shutdown, then immediate, then kill.
 STOP_SEQUENCE = ((signal.SIGINT, 15.0), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0))
 
@@ -348,15 +350,23 @@ def temporary_pixeltable_home(parent: Path | None = None) -> Iterator[Pixeltable
     snapshot = _snapshot(os.environ)
     path = Path(tempfile.mkdtemp(prefix=HOME_PREFIX, dir=parent))
     home = PixeltableHome(path=path)
+    # If this process dies without cleaning up, the run's watchdog stops PostgreSQL
+    # (by pgdata/postmaster.pid, which Pixeltable writes later) and removes the home.
+    run = run_guard.guard()
+    watched = (run.watch_path(path), run.watch_postgres(home.pgdata))
     _apply(home_environment(path, os.environ))
     try:
         with _sigterm_runs_cleanup():
             yield home
     except BaseException as error:
         home.cleanup = _leave(home, snapshot)
+        if not home.cleanup.errors:
+            run_guard.forget(*watched)
         if home.cleanup.errors:
             error.add_note("cleanup of the Pixeltable home: " + "; ".join(home.cleanup.errors))
         raise
     home.cleanup = _leave(home, snapshot)
+    if not home.cleanup.errors:
+        run_guard.forget(*watched)
     if home.cleanup.errors:
         raise HomeError("cleanup of the Pixeltable home failed: " + "; ".join(home.cleanup.errors))

@@ -1,8 +1,8 @@
 """Local S3 servers with a stack plan applied, for the demo, the smoke suite and tests.
 
-`local_deployment(plan)` starts SeaweedFS (`weed mini`, no Docker) or MinIO (in
-Docker), creates the plan's bucket and one key per role, and says which of the
-plan's restrictions the server cannot enforce (`LocalDeployment.unenforced`).
+`local_deployment(plan)` starts SeaweedFS (`weed mini`) as a process or in a Docker
+container, creates the plan's bucket and one key per role, and says which of the plan's
+restrictions the server cannot enforce (`LocalDeployment.unenforced`).
 """
 
 from infra.local.backend_choice import select_backend

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 from infra.local import capabilities
 from infra.local.apply import apply_plan
-from infra.local.backend_choice import MINIO, SEAWEEDFS, select_backend
+from infra.local.backend_choice import CONTAINER, select_backend
 from infra.local.bucket_settings import decoy_bucket_name, local_bucket_name
-from infra.local.minio_access import MINIO_EXTRA_UNENFORCED, UNTESTED_NOTE
-from infra.local.model import LocalDeployment, RoleCredentials, new_credentials
+from infra.local.model import LocalDeployment, LocalServerError, RoleCredentials, new_credentials
 from infra.local.s3_client import s3_client
 from infra.local.seaweed_access import bucket_policy, identities_document
+from infra.local.weed_container import LOCAL_IMAGE, WeedContainer
 from infra.local.weed_process import (
     DEFAULT_START_TIMEOUT,
     REGION,
@@ -59,19 +59,37 @@ def _names(plan: StackPlan) -> tuple[str, str, dict[str, RoleCredentials], RoleC
 
 
 @contextlib.contextmanager
-def _seaweed_deployment(plan: StackPlan, start_timeout: float) -> Iterator[LocalDeployment]:
+def _seaweed_deployment(
+    plan: StackPlan, start_timeout: float, backend: str
+) -> Iterator[LocalDeployment]:
+    """The same server, identities and bucket policy in a process or in a container."""
     bucket, other, credentials, admin = _names(plan)
     identities = identities_document(plan, bucket, credentials, admin)
     policy = bucket_policy(plan, bucket)
     secret_values = (admin.secret_access_key, *(c.secret_access_key for c in credentials.values()))
-    binary = find_weed_binary()
-    server = WeedServer.start(
-        identities, admin, secrets=secret_values, timeout=start_timeout, binary=binary
-    )
+    server: WeedServer | WeedContainer
+    if backend == CONTAINER:
+        server = WeedContainer.start(
+            identities, admin, secrets=secret_values, timeout=start_timeout
+        )
+        version = VERIFIED_VERSION if server.image == LOCAL_IMAGE else _image_version(server.image)
+        log_name = server.log_name
+    else:
+        try:
+            binary = find_weed_binary()
+            server = WeedServer.start(
+                identities, admin, secrets=secret_values, timeout=start_timeout, binary=binary
+            )
+        except LocalServerError as error:
+            raise LocalServerError(
+                f"backend {backend!r} (a `weed mini` process): {error}"
+            ) from None
+        version = weed_version(binary)
+        log_name = server.log_path.name
     try:
 
         def context() -> str:
-            return f"--- last lines of {server.log_path.name} ---\n{server.log_tail()}"
+            return f"--- last lines of {log_name} ---\n{server.log_tail()}"
 
         client = s3_client(server.endpoint, REGION, admin)
         apply_plan(client, plan, bucket, other, policy, context)
@@ -79,7 +97,6 @@ def _seaweed_deployment(plan: StackPlan, start_timeout: float) -> Iterator[Local
         notes = list(capabilities.unenforced_notes(unenforced))
         notes += capabilities.holders_notes({c for k in plan.keys for c in k.capabilities})
         notes += plan_notes(plan, bucket)
-        version = weed_version(binary)
         if version != VERIFIED_VERSION:
             notes.append(
                 f"SeaweedFS {version or '(unknown version)'} is running; what it enforces was "
@@ -87,7 +104,7 @@ def _seaweed_deployment(plan: StackPlan, start_timeout: float) -> Iterator[Local
             )
         notes.append(CHECKSUM_NOTE)
         yield LocalDeployment(
-            backend=SEAWEEDFS,
+            backend=backend,
             endpoint=server.endpoint,
             region=REGION,
             bucket=bucket,
@@ -97,39 +114,16 @@ def _seaweed_deployment(plan: StackPlan, start_timeout: float) -> Iterator[Local
             unenforced=unenforced,
             notes=tuple(notes),
             server_pid=server.pid,
+            container_id=server.container_id if isinstance(server, WeedContainer) else None,
         )
     finally:
         server.stop()
 
 
-@contextlib.contextmanager
-def _minio_deployment(plan: StackPlan) -> Iterator[LocalDeployment]:
-    from infra.local.minio_backend import create_role_users, running_minio
-
-    bucket, other, credentials, admin = _names(plan)
-    with running_minio(admin) as endpoint:
-        apply_plan(s3_client(endpoint, REGION, admin), plan, bucket, other, policy=None)
-        create_role_users(endpoint, admin, plan, bucket, credentials)
-        unenforced = capabilities.weed_unenforced() | frozenset(MINIO_EXTRA_UNENFORCED)
-        notes = [UNTESTED_NOTE, *capabilities.unenforced_notes(unenforced)]
-        notes += [
-            f"Not enforced locally: {k} ({why})." for k, why in MINIO_EXTRA_UNENFORCED.items()
-        ]
-        notes += capabilities.holders_notes({c for k in plan.keys for c in k.capabilities})
-        notes += plan_notes(plan, bucket)
-        notes.append(CHECKSUM_NOTE)
-        yield LocalDeployment(
-            backend=MINIO,
-            endpoint=endpoint,
-            region=REGION,
-            bucket=bucket,
-            other_bucket=other,
-            credentials=dict(credentials),
-            admin=admin,
-            unenforced=unenforced,
-            notes=tuple(notes),
-            server_pid=None,
-        )
+def _image_version(image: str) -> str:
+    """The tag of an image reference (e.g. '4.48' of chrislusf/seaweedfs:4.48)."""
+    name = image.rsplit("/", 1)[-1]
+    return name.split(":", 1)[1] if ":" in name else ""
 
 
 @contextlib.contextmanager
@@ -138,14 +132,10 @@ def local_deployment(
 ) -> Iterator[LocalDeployment]:
     """Run a local S3 server with `plan` applied; stop it (and remove its files) on exit.
 
-    backend: "seaweedfs", "minio" (needs Docker) or "auto" (minio when a Docker daemon
-    answers within 2 s, else seaweedfs). Raises LocalServerError with a one-paragraph
-    explanation when the server cannot be found, started or configured.
+    backend: "seaweedfs" (a `weed` process), "container" (weed in Docker) or "auto"
+    (container when a Docker daemon answers within 2 s, else seaweedfs). Raises
+    LocalServerError with a one-paragraph explanation when the server cannot be found,
+    started or configured.
     """
-    chosen = select_backend(backend)
-    if chosen == MINIO:
-        with _minio_deployment(plan) as deployment:
-            yield deployment
-    else:
-        with _seaweed_deployment(plan, start_timeout) as deployment:
-            yield deployment
+    with _seaweed_deployment(plan, start_timeout, select_backend(backend)) as deployment:
+        yield deployment

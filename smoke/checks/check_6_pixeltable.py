@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -56,6 +55,7 @@ def check_round_trip(ctx: SmokeContext, note) -> None:
     require_operation(ctx, Operation.GET_OBJECT, "Pixeltable's downloads")
     if "fixture keys" not in ctx.state:
         pytest.skip("not run: the media fixtures are not in the bucket")
+    from infra.run_guard import temporary_directory
     from smoke.pixeltable_home import temporary_pixeltable_home
     from smoke.pixeltable_roundtrip import run_pixeltable_roundtrip, s3_environment
     from smoke.tiny_clip import build_tiny_clip
@@ -64,7 +64,7 @@ def check_round_trip(ctx: SmokeContext, note) -> None:
     creds = target.credentials
     steps: list[str] = []
     with (
-        tempfile.TemporaryDirectory(prefix="pxb2-clip-") as model_dir,
+        temporary_directory("pxb2-clip-") as model_dir,
         s3_environment(
             target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
         ),

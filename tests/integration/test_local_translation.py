@@ -30,7 +30,6 @@ from infra.local.capabilities import (
     weed_unenforced,
 )
 from infra.local.deployment import plan_notes
-from infra.local.minio_access import MINIO_ACTIONS, minio_policy
 from infra.local.model import LocalServerError, new_credentials
 from infra.local.seaweed_access import (
     ADMIN_IDENTITY,
@@ -176,22 +175,6 @@ def test_bucket_policy_only_denies_and_covers_prefixes_and_missing_capabilities(
                 "arn:aws:s3:::bkt",
                 f"arn:aws:s3:::bkt/{key.name_prefix}*",
             ]
-
-
-def test_minio_policy_allows_only_what_the_key_holds() -> None:
-    everything = _key(
-        tuple(c for c in b2.CAPABILITIES if c not in b2.ACCOUNT_LEVEL_CAPABILITIES), "m/"
-    )
-    used = {a for s in minio_policy(everything, "bkt")["Statement"] for a in s["Action"]}
-    assert used <= MINIO_ACTIONS
-    assert {"s3:PutObject", "s3:DeleteObjectVersion", "s3:GetObject"} <= used
-    key = PROD.key("readonly")
-    policy = minio_policy(key, "bkt")
-    allowed = {a for s in policy["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
-    assert "s3:GetObject" in allowed
-    assert {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"}.isdisjoint(allowed)
-    resources = {r for s in policy["Statement"] for r in s["Resource"]}
-    assert resources <= {"arn:aws:s3:::bkt", f"arn:aws:s3:::bkt/{key.name_prefix}*"}
 
 
 def test_credentials_hide_their_secret() -> None:

@@ -1380,4 +1380,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from infra.local.entry_point import run_entry_point
+
+    sys.exit(run_entry_point(main))
