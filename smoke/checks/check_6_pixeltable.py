@@ -1,25 +1,30 @@
-"""Pixeltable round trip: ingest every media kind from the bucket, index, search, write back."""
+"""Pixeltable round trip: ingest every media kind from the bucket, index, search, write back.
+
+The slow preparations (fixture upload, model build, PostgreSQL start) were started by the
+plugin while the S3 checks ran (`smoke.pixeltable_warmup`); these checks take their results
+in order, or start them here when nothing did.
+"""
 
 from __future__ import annotations
-
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from smoke.checks.gate import require_capability, require_preflight
 from smoke.context import LOCAL_MODEL, SmokeContext
+from smoke.pixeltable_warmup import DOWNLOAD_NEEDS, UPLOAD_NEEDS, PixeltableWarmup, start_warmup
+from smoke.pixeltable_warmup import GROUP as GROUP
 
-GROUP = "pixeltable"
+
+def _warmup(ctx: SmokeContext) -> PixeltableWarmup:
+    warmup = start_warmup(ctx)
+    assert warmup is not None, "the Pixeltable preparations could not start"
+    return warmup
 
 
 def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
-    require_capability(ctx, "writeFiles", "uploading the media fixtures")
-    from smoke.media_fixtures import build_fixtures, upload_fixtures
-
-    fixtures = build_fixtures()
-    upload = upload_fixtures(ctx.client(), ctx.target.bucket, ctx.fixtures_prefix)
+    require_capability(ctx, UPLOAD_NEEDS, "uploading the media fixtures")
+    fixtures, upload = _warmup(ctx).uploaded()
     ctx.state["fixtures"] = fixtures
     ctx.state["fixture keys"] = upload.keys
     ctx.facts["fixture objects uploaded"] = upload.uploaded_objects
@@ -32,39 +37,38 @@ def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
 
 def check_round_trip(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
-    require_capability(ctx, "readFiles", "Pixeltable's downloads")
+    require_capability(ctx, DOWNLOAD_NEEDS, "Pixeltable's downloads")
     if "fixture keys" not in ctx.state:
         pytest.skip("not run: the media fixtures are not in the bucket")
-    from smoke.pixeltable_home import temporary_pixeltable_home
     from smoke.pixeltable_roundtrip import run_pixeltable_roundtrip, s3_environment
-    from smoke.tiny_clip import build_tiny_clip
 
     target = ctx.target
     creds = target.credentials
     steps: list[str] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="pxb2-clip-") as model_dir,
-        s3_environment(
+    tiny = ctx.options.embedding == LOCAL_MODEL
+    with _warmup(ctx) as warmup:
+        model_id = warmup.model_id()
+        ctx.facts["pixeltable start waited for (s)"] = round(warmup.wait_for_pixeltable(), 2)
+        with s3_environment(
             target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
-        ),
-        temporary_pixeltable_home() as home,
-    ):
-        tiny = ctx.options.embedding == LOCAL_MODEL
-        model_id = str(build_tiny_clip(Path(model_dir))) if tiny else ctx.options.embedding
-        result = run_pixeltable_roundtrip(
-            bucket=target.bucket,
-            fixture_keys=ctx.state["fixture keys"],
-            fixtures=ctx.state["fixtures"],
-            run_prefix=f"{ctx.run_prefix}pixeltable/",
-            model_id=model_id,
-            real_model=not tiny,
-            s3_client=ctx.client(),
-            on_step=lambda name, seconds, detail: steps.append(f"{name} {seconds:.2f}s"),
-        )
+        ):
+            result = run_pixeltable_roundtrip(
+                bucket=target.bucket,
+                fixture_keys=ctx.state["fixture keys"],
+                fixtures=ctx.state["fixtures"],
+                run_prefix=f"{ctx.run_prefix}pixeltable/",
+                model_id=model_id,
+                real_model=not tiny,
+                s3_client=ctx.client(),
+                on_step=lambda name, seconds, detail: steps.append(f"{name} {seconds:.2f}s"),
+            )
+    home = warmup.home
     for key in result.output_keys:
         ctx.names.remember(target.bucket, key, None)
     ctx.facts["pixeltable outputs written"] = len(result.output_keys)
     ctx.facts["pixeltable postgres stopped"] = home.cleanup is not None
+    for name, seconds in sorted(warmup.seconds.items()):
+        ctx.facts[f"pixeltable warm-up {name} (s)"] = round(seconds, 2)
     for name, seconds in result.timings.items():
         ctx.facts[f"pixeltable {name} (s)"] = round(seconds, 2)
     note(f"model {'tiny (offline)' if tiny else model_id}; " + ", ".join(steps))
