@@ -30,9 +30,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -311,37 +310,6 @@ def figure_suite(runs: int) -> None:
 # ---------------------------------------------------------------- detection
 
 
-@contextlib.contextmanager
-def _hanging_endpoint() -> Iterator[str]:
-    """Accepts connections and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.2)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        for connection in held:
-            connection.close()
-        server.close()
-
-
 def figure_detection() -> None:
     plan = load_plan_for_stack(STACK)
     environ = {
@@ -352,7 +320,9 @@ def figure_detection() -> None:
         env.REGION: "us-east-1",
     }
     rows = []
-    with _hanging_endpoint() as hanging:
+    from tests.hanging_socket import hanging_endpoint
+
+    with hanging_endpoint() as hanging:
         for name, endpoint in (
             ("dead (nothing listening)", f"http://127.0.0.1:{_free_port()}"),
             ("hanging (accepts, never answers)", hanging),
