@@ -1,8 +1,8 @@
 """Pixeltable round trip: ingest every media kind from the bucket, index, search, write back.
 
-The slow preparations (fixture upload, model build, PostgreSQL start) were started by the
-plugin while the S3 checks ran (`smoke.pixeltable_warmup`); these checks take their results
-in order, or start them here when nothing did.
+The slow preparations (fixture upload, model build, PostgreSQL start) run in background
+threads (`smoke.pixeltable_warmup`): started here, side by side, or already by the plugin
+during the S3 checks when PXB2_SMOKE_OVERLAP=1; these checks take their results in order.
 """
 
 from __future__ import annotations

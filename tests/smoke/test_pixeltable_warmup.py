@@ -9,7 +9,7 @@ import pytest
 from infra import runtime_env as env
 from infra.stack_source import load_plan_for_stack
 from smoke.context import SmokeContext, SmokeOptions
-from smoke.pixeltable_warmup import SEQUENTIAL_ENV, STATE_KEY, overlap_enabled, start_warmup
+from smoke.pixeltable_warmup import OVERLAP_ENV, STATE_KEY, overlap_enabled, start_warmup
 from smoke.target import target_from_environment
 
 ENVIRON = {
@@ -67,8 +67,8 @@ def test_upload_error_is_raised_unchanged_by_the_check_that_needs_it(monkeypatch
     assert warmup.home is None
 
 
-def test_sequential_switch(monkeypatch) -> None:
-    monkeypatch.delenv(SEQUENTIAL_ENV, raising=False)
-    assert overlap_enabled()
-    monkeypatch.setenv(SEQUENTIAL_ENV, "1")
+def test_overlap_is_opt_in(monkeypatch) -> None:
+    monkeypatch.delenv(OVERLAP_ENV, raising=False)
     assert not overlap_enabled()
+    monkeypatch.setenv(OVERLAP_ENV, "1")
+    assert overlap_enabled()
