@@ -1,14 +1,14 @@
-"""The Pixeltable phase's slow preparations, started while the S3 checks run.
+"""The Pixeltable phase's slow preparations, side by side in background threads.
 
 Before its first step the Pixeltable phase waits for: the media fixtures' upload, importing
 torch, transformers and Pixeltable, building the tiny CLIP checkpoint, and starting
 PostgreSQL in a fresh Pixeltable home. None of that depends on what the S3 checks find, so
 the fixtures check starts it in background threads, side by side (or, with
 PXB2_SMOKE_OVERLAP=1, the plugin as soon as preflight has passed, beside the S3 checks); the
-Pixeltable checks then take the results in their usual place. The order of the output and every verdict stay
-as they were: an error in the background is raised again, unchanged, by the check that
-needs the result, and a failed background initialisation is retried by the round trip's own
-`init` step, which reports it as before.
+Pixeltable checks then take the results in their usual place. The order of the output and
+every verdict stay as they were: an error in the background is raised again, unchanged, by
+the check that needs the result, and a failed background initialisation is retried by the
+round trip's own `init` step, which reports it as before.
 
 The home is entered in the main thread (its SIGTERM handling needs the main thread) and
 left by `close()`, which waits for the threads first; the runner calls it whatever happens.
