@@ -15,6 +15,7 @@ from rich.console import Console
 
 from infra.expectations import Expectation, Operation
 from smoke.context import SmokeContext
+from smoke.pixeltable_warmup import overlap_enabled, start_warmup
 from smoke.results import CheckResult, Result, print_progress, result_from_skip_reason
 
 
@@ -86,6 +87,9 @@ class SmokePlugin:
         )
         self.results.append(check)
         print_progress(self.console, check)
+        # What the Pixeltable phase waits for starts as soon as the endpoint is known to answer.
+        if overlap_enabled():
+            start_warmup(self.context)
 
 
 def _group(item: pytest.Item) -> str:

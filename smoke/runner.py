@@ -12,6 +12,7 @@ from rich.console import Console
 from smoke.capability_report import capability_lines
 from smoke.cleanup import remove_run_objects
 from smoke.context import SmokeContext
+from smoke.pixeltable_warmup import close_warmup
 from smoke.plugin import SmokePlugin
 from smoke.results import Result, print_capabilities, print_summary, write_json
 
@@ -73,9 +74,12 @@ def run_suite(
     try:
         status = pytest.main(args, plugins=[plugin])
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        remove_run_objects(context)  # idempotent: the cleanup check normally did it already
+        try:
+            close_warmup(context)  # normally the Pixeltable check closed it already
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            remove_run_objects(context)  # idempotent: the cleanup check normally did it already
     failed = any(c.result is Result.FAILED for c in plugin.results)
     internal = int(status) not in (0, 1, 5)
     if internal:

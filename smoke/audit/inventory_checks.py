@@ -24,9 +24,12 @@ def account_checks(
             )
         out.skip("account.unmanaged-access", "no key outside the plan reaches the bucket", reason)
         return []
+    by_name: dict[str, list] = {}  # one pass over the account's keys, not one per role
+    for listed in keys:
+        by_name.setdefault(listed.key_name, []).append(listed)
     for key in plan.keys:
         check = f"account.planned-key.{key.role}"
-        matches = [k for k in keys if k.key_name == key.key_name]
+        matches = by_name.get(key.key_name, [])
         findings = []
         if not matches:
             findings.append(

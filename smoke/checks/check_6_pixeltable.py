@@ -1,21 +1,30 @@
-"""Pixeltable round trip: ingest every media kind from the bucket, index, search, write back."""
+"""Pixeltable round trip: ingest every media kind from the bucket, index, search, write back.
+
+The slow preparations (fixture upload, model build, PostgreSQL start) run in background
+threads (`smoke.pixeltable_warmup`): started here, side by side, or already by the plugin
+during the S3 checks when PXB2_SMOKE_OVERLAP=1; these checks take their results in order.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from infra.s3_operations import Operation
 from smoke.checks.gate import require_operation, require_preflight
 from smoke.context import LOCAL_MODEL, SmokeContext
+from smoke.pixeltable_warmup import DOWNLOAD, UPLOAD, PixeltableWarmup, start_warmup
+from smoke.pixeltable_warmup import GROUP as GROUP
 from smoke.s3_calls import S3CallLog, recording_s3_calls
 
 T = TypeVar("T")
 
-GROUP = "pixeltable"
+
+def _warmup(ctx: SmokeContext) -> PixeltableWarmup:
+    warmup = start_warmup(ctx)
+    assert warmup is not None, "the Pixeltable preparations could not start"
+    return warmup
 
 
 def _named_refusals(calls: S3CallLog, run: Callable[[], T]) -> T:
@@ -35,11 +44,8 @@ def _named_refusals(calls: S3CallLog, run: Callable[[], T]) -> T:
 
 def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
-    require_operation(ctx, Operation.PUT_OBJECT, "uploading the media fixtures")
-    from smoke.media_fixtures import build_fixtures, upload_fixtures
-
-    fixtures = build_fixtures()
-    upload = upload_fixtures(ctx.client(), ctx.target.bucket, ctx.fixtures_prefix)
+    require_operation(ctx, UPLOAD, "uploading the media fixtures")
+    fixtures, upload = _warmup(ctx).uploaded()
     ctx.state["fixtures"] = fixtures
     ctx.state["fixture keys"] = upload.keys
     ctx.facts["fixture objects uploaded"] = upload.uploaded_objects
@@ -52,27 +58,24 @@ def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
 
 def check_round_trip(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
-    require_operation(ctx, Operation.GET_OBJECT, "Pixeltable's downloads")
+    require_operation(ctx, DOWNLOAD, "Pixeltable's downloads")
     if "fixture keys" not in ctx.state:
         pytest.skip("not run: the media fixtures are not in the bucket")
-    from infra.run_guard import temporary_directory
-    from smoke.pixeltable_home import temporary_pixeltable_home
     from smoke.pixeltable_roundtrip import run_pixeltable_roundtrip, s3_environment
-    from smoke.tiny_clip import build_tiny_clip
 
     target = ctx.target
     creds = target.credentials
     steps: list[str] = []
-    with (
-        temporary_directory("pxb2-clip-") as model_dir,
-        s3_environment(
-            target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
-        ),
-        temporary_pixeltable_home() as home,
-    ):
-        tiny = ctx.options.embedding == LOCAL_MODEL
-        model_id = str(build_tiny_clip(Path(model_dir))) if tiny else ctx.options.embedding
-        with recording_s3_calls() as calls:
+    tiny = ctx.options.embedding == LOCAL_MODEL
+    with _warmup(ctx) as warmup:
+        model_id = warmup.model_id()
+        ctx.facts["pixeltable start waited for (s)"] = round(warmup.wait_for_pixeltable(), 2)
+        with (
+            s3_environment(
+                target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
+            ),
+            recording_s3_calls() as calls,
+        ):
             result = _named_refusals(
                 calls,
                 lambda: run_pixeltable_roundtrip(
@@ -89,10 +92,13 @@ def check_round_trip(ctx: SmokeContext, note) -> None:
         ctx.facts["S3 calls during the Pixeltable phase"] = ", ".join(
             f"{call} x{n}" for call, n in calls.counts().items()
         )
+    home = warmup.home
     for key in result.output_keys:
         ctx.names.remember(target.bucket, key, None)
     ctx.facts["pixeltable outputs written"] = len(result.output_keys)
     ctx.facts["pixeltable postgres stopped"] = home.cleanup is not None
+    for name, seconds in sorted(warmup.seconds.items()):
+        ctx.facts[f"pixeltable warm-up {name} (s)"] = round(seconds, 2)
     for name, seconds in result.timings.items():
         ctx.facts[f"pixeltable {name} (s)"] = round(seconds, 2)
     note(f"model {'tiny (offline)' if tiny else model_id}; " + ", ".join(steps))

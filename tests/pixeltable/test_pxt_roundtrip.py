@@ -264,7 +264,9 @@ def test_missing_object_fails_at_the_first_insert(
 ) -> None:
     with running_proxy(seaweed_dev.endpoint) as proxy:
         missing = {"red_circle.png": "smoke/fixtures/does-not-exist/red_circle.png"}
-        config = _config(seaweed_dev, proxy.url, homes_parent, override_keys=missing)
+        config = _config(
+            seaweed_dev, proxy.url, homes_parent, override_keys=missing, fails_before_index=True
+        )
         child = run_child("roundtrip", config, fake_home)
     assert child.returncode == 0, child.output[-4000:]
     error = child.result["error"]
@@ -280,7 +282,7 @@ def test_wrong_secret_fails_without_leaking_it(
     seaweed_dev: Any, homes_parent: Path, fake_home: Path
 ) -> None:
     with running_proxy(seaweed_dev.endpoint) as proxy:
-        config = _config(seaweed_dev, proxy.url, homes_parent)
+        config = _config(seaweed_dev, proxy.url, homes_parent, fails_before_index=True)
         right_secret = config["secret"]
         # fixtures go up with the right key; Pixeltable gets a wrong one through the proxy
         child = run_child(

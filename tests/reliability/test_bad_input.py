@@ -11,7 +11,6 @@ script case (`./scripts/demo`, `./scripts/bench`) runs as one.
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import shutil
 import subprocess
@@ -756,10 +755,13 @@ def test_smoke_audit_subprocess() -> None:
 
 def _bootstrap_is_current() -> bool:
     """The scripts source scripts/bootstrap, which reinstalls when its stamp is stale."""
-    stamp = PROJECT_ROOT / ".venv" / ".pixeltable-b2-installed"
-    parts = [PROJECT_ROOT / "pyproject.toml", PROJECT_ROOT / "scripts" / "constraints.txt"]
-    want = hashlib.sha256(b"".join(p.read_bytes() for p in parts)).hexdigest()
-    return stamp.is_file() and stamp.read_text().strip() == want
+    check = subprocess.run(
+        [str(PROJECT_ROOT / "scripts" / "bootstrap"), "--check"],
+        env={k: v for k, v in os.environ.items() if k not in ("PXB2_VENV", "PXB2_EXTRAS")},
+        capture_output=True,
+        check=False,
+    )
+    return check.returncode == 0
 
 
 needs_current_bootstrap = pytest.mark.skipif(

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import pytest
 from infra.local import LocalDeployment, local_deployment
 from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
 from smoke.target import local_environment
+from tests import hanging_socket
 
 SERVER_PROCESS_NAMES = frozenset({"weed", "postgres"})
 
@@ -97,30 +97,8 @@ def prod_deployment() -> Iterator[LocalDeployment]:
 @pytest.fixture
 def hanging_endpoint() -> Iterator[str]:
     """A socket that accepts connections and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join(timeout=5)
-    for connection in held:
-        connection.close()
-    server.close()
+    with hanging_socket.hanging_endpoint() as url:
+        yield url
 
 
 @pytest.fixture
