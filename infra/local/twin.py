@@ -281,6 +281,12 @@ def running_twin(stack_file: Path, plan: StackPlan) -> Iterator[B2Twin]:
         text=True,
         preexec_fn=_death_signal,  # the twin must die with its parent
     )
+    # The run guard (one mechanism for every entry point) stops the twin's process tree and
+    # removes its directory if this process is killed outright; the death signal is the
+    # namespace's own second line.
+    from infra.run_guard import forget, guard
+
+    watched = (guard().watch_process(process.pid, tree=True), guard().watch_path(workdir))
     twin: B2Twin | None = None
     try:
         ready = _read_ready(process, READY_TIMEOUT)
@@ -307,6 +313,7 @@ def running_twin(stack_file: Path, plan: StackPlan) -> Iterator[B2Twin]:
                 process.kill()
                 process.wait(5)
             shutil.rmtree(workdir, ignore_errors=True)
+        forget(*watched)
 
 
 # ---------------------------------------------------------------- command line

@@ -31,7 +31,11 @@ CASES = {
         NO_WEED,
         "backend 'seaweedfs' (a `weed mini` process): PXB2_WEED_BINARY",
     ),
-    "bench-no-binary": ([sys.executable, "scripts/bench.py"], NO_WEED, "backend 'seaweedfs'"),
+    "bench-no-binary": (
+        [sys.executable, "scripts/bench.py", "--only", "suite"],
+        NO_WEED,
+        "backend 'seaweedfs'",
+    ),
     "reliability-no-binary": (
         [sys.executable, "-m", "tests.reliability.matrix", "--only", "busy-outage"],
         NO_WEED,

@@ -9,7 +9,13 @@ import pytest
 from infra import runtime_env as env
 from infra.stack_source import load_plan_for_stack
 from smoke.context import SmokeContext, SmokeOptions
-from smoke.pixeltable_warmup import OVERLAP_ENV, STATE_KEY, overlap_enabled, start_warmup
+from smoke.pixeltable_warmup import (
+    OVERLAP_ENV,
+    STATE_KEY,
+    UPLOAD,
+    overlap_enabled,
+    start_warmup,
+)
 from smoke.target import target_from_environment
 
 ENVIRON = {
@@ -56,7 +62,7 @@ def test_upload_error_is_raised_unchanged_by_the_check_that_needs_it(monkeypatch
     """Only the upload starts (readFiles patched away, so no Pixeltable home); its failure on
     a closed port comes back from `uploaded()`, where the fixtures check would raise it."""
     ctx = _context("smoke")
-    monkeypatch.setattr("smoke.pixeltable_warmup._can", lambda _ctx, cap: cap == "writeFiles")
+    monkeypatch.setattr("smoke.pixeltable_warmup._can", lambda _ctx, op: op is UPLOAD)
     warmup = start_warmup(ctx)
     assert warmup is not None
     assert start_warmup(ctx) is warmup, "started once per run"
