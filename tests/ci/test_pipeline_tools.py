@@ -160,7 +160,7 @@ def job_graph(tools: NodeTools, project: Path, variables: dict[str, str]) -> dic
 
 DEPLOY_VARIABLES = {
     "B2_APPLICATION_KEY_ID": "0040000000000000000000001",
-    "B2_APPLICATION_KEY": "K004AAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "B2_APPLICATION_KEY": "not-a-real-b2-application-key",
     "PULUMI_ACCESS_TOKEN": "pul-0000000000000000000000000000",
 }
 PUSH = {"CI_PIPELINE_SOURCE": "push"}
