@@ -14,7 +14,7 @@ if _ROOT not in sys.path:  # the language host runs this directory by path
 from pulumi.runtime import settings  # noqa: E402
 
 if settings.get_monitor() is not None:
-    from infra.program import run_program
+    from infra.deploy.program import run_program
 
     run_program()
 else:

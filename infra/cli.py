@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from infra.core.problems import PlanError
+from infra.core.stack_files import load_plan_file, load_plan_for_stack
 from infra.plan_report import render_plan
-from infra.problems import PlanError
-from infra.stack_source import load_plan_file, load_plan_for_stack
 
 EXIT_OK, EXIT_MISMATCH, EXIT_INVALID = 0, 1, 2
 PIPED_WIDTH = 200
@@ -54,8 +54,8 @@ def _problem(err: Console, text: str) -> int:
 
 def _rehearse(args: argparse.Namespace, out: Console, err: Console) -> int:
     """Checks everything a user can get wrong before anything runs, then the rehearsal."""
-    from infra.sdk_pin import SdkProblem, check_sdk
-    from infra.stack_source import PROJECT_ROOT, stack_config, stack_file
+    from infra.core.stack_files import PROJECT_ROOT, stack_config, stack_file
+    from infra.deploy.sdk_pin import SdkProblem, check_sdk
 
     try:
         plan = load_plan_for_stack(args.stack) if args.stack else load_plan_file(args.file)
@@ -74,9 +74,9 @@ def _rehearse(args: argparse.Namespace, out: Console, err: Console) -> int:
             "which is not installed here. Fix: run `pulumi install` (requirements.txt installs "
             "the project with its dependencies) or `pip install -e .` in the project.",
         )
-    from infra.program import run_program
-    from infra.rehearsal import rehearse
-    from infra.rehearsal_report import render_rehearsal
+    from infra.deploy.program import run_program
+    from infra.deploy.rehearsal import rehearse
+    from infra.deploy.rehearsal_report import render_rehearsal
 
     result = rehearse(config, plan.stack, PROJECT_ROOT, run_program)
     out.print(render_rehearsal(result))

@@ -6,9 +6,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from infra.deployer import deployer_capabilities
-from infra.expectations import expectations_for
-from infra.plan import StackPlan
+from infra.core.deployer import deployer_capabilities
+from infra.core.expectations import expectations_for
+from infra.core.plan_model import StackPlan
 
 
 def _days(value: int | None) -> str:

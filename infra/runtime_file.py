@@ -18,8 +18,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from infra import runtime_env as env
-from infra.plan import StackPlan
+from infra.core import runtime_env as env
+from infra.core.plan_model import StackPlan
 
 CONFIG_SUFFIX = ".aws-config"
 BUNDLE_NAMES = (
@@ -113,8 +113,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from infra.problems import PlanError
-    from infra.stack_source import load_plan_for_stack
+    from infra.core.problems import PlanError
+    from infra.core.stack_files import load_plan_for_stack
 
     args = _parser().parse_args(argv)
     try:

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.config import Config
 
-from infra import runtime_env
+from infra.core import runtime_env
 
 
 def b2_safe_config(*, connect_timeout: float, read_timeout: float, max_attempts: int) -> Config:

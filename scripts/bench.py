@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from infra import runtime_env as env  # noqa: E402
-from infra.stack_source import load_plan_for_stack  # noqa: E402
+from infra.core import runtime_env as env  # noqa: E402
+from infra.core.stack_files import load_plan_for_stack  # noqa: E402
 from smoke.pixeltable_warmup import OVERLAP_ENV  # noqa: E402
 
 RUNS = 3

@@ -1,6 +1,6 @@
 """What the scoping check probed, per capability: operations, answers, verdict. Pure.
 
-Rows come from the expectation table (`infra.expectations`); capabilities no
+Rows come from the expectation table (`infra.core.expectations`); capabilities no
 S3 operation shows (or whose probe would change the bucket) are listed as not
 verifiable with the reason, never as passed.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.b2_facts import Capability
-from infra.expectations import Expectation
-from infra.plan import KeyPlan
-from infra.s3_operations import OPERATIONS, WITHOUT_S3_OPERATION
+from infra.core.b2_facts import Capability
+from infra.core.expectations import Expectation
+from infra.core.plan_model import KeyPlan
+from infra.core.s3_operations import OPERATIONS, WITHOUT_S3_OPERATION
 from smoke.verdicts import Observation, Status, Verdict
 
 NOT_PROBED_REASON = "not probed: a successful probe would change the bucket's settings"

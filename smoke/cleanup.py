@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.s3_operations import Operation, capability_for
+from infra.core.s3_operations import Operation, capability_for
 from smoke.context import LockedObject, SmokeContext
 
 VERSION_DELETE = capability_for(Operation.DELETE_OBJECT_VERSION)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from infra.core.plan_model import StackPlan
+from infra.core.problems import PlanError
+from infra.core.stack_files import PROJECT_ROOT, load_plan_file, load_plan_for_stack
 from infra.local.backend_choice import AUTO, BACKENDS
 from infra.local.model import LocalServerError
-from infra.plan import StackPlan
-from infra.problems import PlanError
-from infra.run_guard import run_scope
-from infra.stack_source import PROJECT_ROOT, load_plan_file, load_plan_for_stack
+from infra.local.run_guard import run_scope
 from smoke.context import LOCAL_MODEL, REAL_MODEL, SmokeContext, SmokeOptions
 from smoke.runner import EXIT_USAGE, run_suite
 from smoke.stack_outputs import bundle_for_role

@@ -36,7 +36,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra import run_guard
+from infra.local import run_guard
 
 # Pixeltable reads every setting from PIXELTABLE_<KEY> (and PXTCLOUD_<KEY>): a caller's
 # PIXELTABLE_DB_CONNECT_STR or output media destination must not leak into the run.

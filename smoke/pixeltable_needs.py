@@ -112,9 +112,9 @@ def roles_for(capabilities: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 def measure(only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """One child run per role (`only`: just these roles), all on one local server."""
+    from infra.core.stack_files import load_plan_for_stack
     from infra.local import client_for
     from infra.local.shared_server import shared_deployments
-    from infra.stack_source import load_plan_for_stack
     from smoke.media_fixtures import build_fixtures
 
     dev = load_plan_for_stack("dev")

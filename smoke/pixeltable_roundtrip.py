@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from infra import runtime_env
+from infra.core import runtime_env
 from smoke.media_fixtures import DOCUMENT_MARKERS, MediaFixture
 from smoke.pixeltable_home import initialise_pixeltable, read_postmaster_pid
 

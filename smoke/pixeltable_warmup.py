@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from infra.s3_operations import Operation, capability_for
+from infra.core.s3_operations import Operation, capability_for
 from smoke.context import LOCAL_MODEL, SmokeContext
 
 GROUP = "pixeltable"
@@ -99,7 +99,7 @@ class PixeltableWarmup:
         from smoke.pixeltable_home import initialise_pixeltable, temporary_pixeltable_home
 
         if ctx.options.embedding == LOCAL_MODEL:
-            from infra.run_guard import temporary_directory
+            from infra.local.run_guard import temporary_directory
 
             self.model_dir = self._stack.enter_context(temporary_directory("pxb2-clip-"))
             model_dir = self.model_dir

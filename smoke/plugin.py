@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from infra.expectations import Expectation, Operation
+from infra.core.expectations import Expectation, Operation
 from smoke.context import SmokeContext
 from smoke.pixeltable_warmup import overlap_enabled, start_warmup
 from smoke.results import CheckResult, Result, print_progress, result_from_skip_reason

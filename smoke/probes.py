@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.expectations import Expectation, Operation, Scope, Subject
+from infra.core.expectations import Expectation, Operation, Scope, Subject
 from smoke.verdicts import Observation, Outcome
 
 PROBE_BODY = b"pixeltable-b2 scoping probe\n"

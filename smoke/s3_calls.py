@@ -3,7 +3,7 @@
 Pixeltable builds its boto3 clients itself, so event hooks on our clients do
 not see its requests; wrapping botocore's one dispatch point does. A refused
 call is named with the capability B2 requires for it (the one table in
-`infra.s3_operations`), so a failing Pixeltable step says which capability
+`infra.core.s3_operations`), so a failing Pixeltable step says which capability
 the server actually refused.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from infra.s3_operations import capability_refused
+from infra.core.s3_operations import capability_refused
 
 REFUSED_STATUS = 403
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from infra import runtime_env as env
+from infra.core import runtime_env as env
 from infra.s3_config import b2_safe_config, use_content_md5
 from smoke.target import SmokeTarget
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from infra import runtime_env as env
+from infra.core import runtime_env as env
 from smoke.target import UsageError
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from infra import runtime_env as env
-from infra.expectations import Expectation, expectations_for
-from infra.plan import KeyPlan, StackPlan
+from infra.core import runtime_env as env
+from infra.core.expectations import Expectation, expectations_for
+from infra.core.plan_model import KeyPlan, StackPlan
 
 if TYPE_CHECKING:
     from infra.local import LocalDeployment
-from infra.runtime_env import KeyPair as Credentials
+from infra.core.runtime_env import KeyPair as Credentials
 
 B2_HOST_SUFFIX = ".backblazeb2.com"
 DEFAULT_SIGNING_REGION = "us-east-1"

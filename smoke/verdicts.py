@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from infra.expectations import NAME_PREFIX, OBJECT_LOCK, Expectation, Scope
-from infra.s3_operations import OPERATIONS
+from infra.core.expectations import NAME_PREFIX, OBJECT_LOCK, Expectation, Scope
+from infra.core.s3_operations import OPERATIONS
 
 
 class Outcome(StrEnum):

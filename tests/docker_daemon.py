@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from infra.run_guard import forget, guard, remove_path
+from infra.local.run_guard import forget, guard, remove_path
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0

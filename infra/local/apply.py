@@ -12,9 +12,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from infra.core.plan_model import StackPlan
 from infra.local import bucket_settings
 from infra.local.model import LocalServerError
-from infra.plan import StackPlan
 
 
 def _step(name: str, call: Callable[[], Any], context: Callable[[], str]) -> Any:

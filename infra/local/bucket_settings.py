@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import b2_facts as b2
-from infra.plan import LifecycleRulePlan, StackPlan
+from infra.core import b2_facts as b2
+from infra.core.plan_model import LifecycleRulePlan, StackPlan
 
 DECOY_TAG = "other"
 

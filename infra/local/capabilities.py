@@ -27,16 +27,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra import b2_facts as b2
-from infra.b2_facts import Capability as C
-from infra.expectations import (
+from infra.core import b2_facts as b2
+from infra.core.b2_facts import Capability as C
+from infra.core.expectations import (
     BUCKET_SCOPE,
     NAME_PREFIX,
     OBJECT_LOCK,
     capability_grant,
     capability_restriction,
 )
-from infra.s3_operations import OPERATIONS, WITHOUT_S3_OPERATION, On
+from infra.core.s3_operations import OPERATIONS, WITHOUT_S3_OPERATION, On
 
 __all__ = ["CAPABILITY_MAP", "LIST_ACTIONS", "On", "S3Rule", "WeedGrant"]
 
@@ -72,7 +72,7 @@ class CapabilityMapping:
 
 
 def core_rules(capability: C) -> tuple[S3Rule, ...]:
-    """The S3 actions the core table (`infra.s3_operations.OPERATIONS`) gives a capability."""
+    """The S3 actions the core table (`infra.core.s3_operations.OPERATIONS`) gives a capability."""
     grouped: dict[tuple[On, str | None], list[str]] = {}
     for rule in OPERATIONS.values():
         if rule.capability == capability:
@@ -168,7 +168,7 @@ CAPABILITY_MAP: dict[str, CapabilityMapping] = {
     ),
     C.DELETE_BUCKETS: _enforced(C.DELETE_BUCKETS, extra=(S3Rule(("s3:DeleteBucket",), On.BUCKET),)),
 }
-# The rest have no S3 operation at all (infra.s3_operations.WITHOUT_S3_OPERATION).
+# The rest have no S3 operation at all (infra.core.s3_operations.WITHOUT_S3_OPERATION).
 for _capability, _reason in WITHOUT_S3_OPERATION.items():
     CAPABILITY_MAP.setdefault(
         _capability,

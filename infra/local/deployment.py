@@ -6,6 +6,7 @@ import contextlib
 import secrets
 from collections.abc import Iterator
 
+from infra.core.plan_model import StackPlan
 from infra.local import capabilities
 from infra.local.apply import apply_plan
 from infra.local.backend_choice import CONTAINER, select_backend
@@ -22,7 +23,6 @@ from infra.local.weed_process import (
     find_weed_binary,
     weed_version,
 )
-from infra.plan import StackPlan
 
 CHECKSUM_NOTE = (
     "The local server accepts the boto3 checksum headers that B2 rejects: a green local run "

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from infra.local.model import LocalServerError
-from infra.run_guard import run_scope
+from infra.local.run_guard import run_scope
 
 EXIT_BACKEND = 2
 

@@ -10,7 +10,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from infra.runtime_env import KeyPair
+from infra.core.runtime_env import KeyPair
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 ACCESS_KEY_LENGTH = 20

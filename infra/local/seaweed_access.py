@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from infra.core.plan_model import KeyPlan, StackPlan
 from infra.local.capabilities import CAPABILITY_MAP, LIST_ACTIONS, On
 from infra.local.model import LocalServerError, RoleCredentials
-from infra.plan import KeyPlan, StackPlan
 
 # SeaweedFS 4.48 puts identities from -s3.config into this account; bucket policies
 # name them as arn:aws:iam::<account>:user/<identity name>.

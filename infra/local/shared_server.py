@@ -11,6 +11,7 @@ import contextlib
 import secrets
 from collections.abc import Iterator, Sequence
 
+from infra.core.plan_model import StackPlan
 from infra.local import capabilities
 from infra.local.apply import apply_plan
 from infra.local.backend_choice import SEAWEEDFS
@@ -24,7 +25,6 @@ from infra.local.seaweed_access import (
     role_identities,
 )
 from infra.local.weed_process import REGION, WeedServer
-from infra.plan import StackPlan
 
 
 @contextlib.contextmanager

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.core.plan_model import StackPlan
+from infra.core.runtime_env import KeyPair
 from infra.local import twin_core
-from infra.plan import StackPlan
-from infra.runtime_env import KeyPair
 
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 20.0
@@ -101,8 +101,8 @@ def _serve(stack_file: Path, workdir: Path) -> int:
 def _serve_until_stopped(stack_file: Path, workdir: Path) -> int:
     import trustme
 
+    from infra.core.stack_files import load_plan_file
     from infra.local import local_deployment
-    from infra.stack_source import load_plan_file
     from tests.reliability.fault_proxy import B2KeyScope, FaultProxy
 
     stop = threading.Event()
@@ -284,7 +284,7 @@ def running_twin(stack_file: Path, plan: StackPlan) -> Iterator[B2Twin]:
     # The run guard (one mechanism for every entry point) stops the twin's process tree and
     # removes its directory if this process is killed outright; the death signal is the
     # namespace's own second line.
-    from infra.run_guard import forget, guard
+    from infra.local.run_guard import forget, guard
 
     watched = (guard().watch_process(process.pid, tree=True), guard().watch_path(workdir))
     twin: B2Twin | None = None
@@ -337,8 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["_serve"] and len(argv) == 3:
         return _serve(Path(argv[1]), Path(argv[2]))
-    from infra.problems import PlanError
-    from infra.stack_source import load_plan_file, stack_file
+    from infra.core.problems import PlanError
+    from infra.core.stack_files import load_plan_file, stack_file
 
     args = _parser().parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

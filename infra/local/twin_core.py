@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlparse
 
-from infra import runtime_env as env
-from infra.expectations import capability_restriction
-from infra.plan import StackPlan
-from infra.runtime_env import KeyPair
+from infra.core import runtime_env as env
+from infra.core.expectations import capability_restriction
+from infra.core.plan_model import StackPlan
+from infra.core.runtime_env import KeyPair
 
 # The B2 rules the twin's proxy applies itself (see tests/reliability/fault_proxy.py),
 # so the suite may count them as enforced there.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.model import LocalServerError, RoleCredentials, redact
+from infra.local.run_guard import forget, guard
 from infra.local.weed_process import (
     DEFAULT_START_TIMEOUT,
     LOG_TAIL_LINES,
@@ -33,7 +34,6 @@ from infra.local.weed_process import (
     remove_workdir,
     start_with_port_retry,
 )
-from infra.run_guard import forget, guard
 
 BACKEND = "container"
 IMAGE_VARIABLE = "PXB2_SEAWEEDFS_IMAGE"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from infra import b2_facts as b2
-from infra.plan import LifecycleRulePlan, StackPlan
-from infra.problems import field_path
+from infra.core import b2_facts as b2
+from infra.core.plan_model import LifecycleRulePlan, StackPlan
+from infra.core.problems import field_path
 from smoke.audit.findings import CheckList, Finding, Severity
 from smoke.audit.observed import (
     BucketAbsent,

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from infra import b2_facts as b2
-from infra.plan import StackPlan
-from infra.problems import PlanError
-from infra.stack_source import load_plan_file, load_plan_for_stack
+from infra.core import b2_facts as b2
+from infra.core.plan_model import StackPlan
+from infra.core.problems import PlanError
+from infra.core.stack_files import load_plan_file, load_plan_for_stack
 from smoke.audit.compare import (
     DEFAULT_EXPIRY_TOLERANCE_SECONDS,
     DEFAULT_EXPIRY_WARNING_DAYS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from infra.plan import StackPlan
+from infra.core.plan_model import StackPlan
 from smoke.audit.bucket_checks import LIFECYCLE_FIELDS, bucket_checks
 from smoke.audit.findings import AuditResult, CheckList
 from smoke.audit.inventory_checks import account_checks

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from infra.plan import StackPlan
-from infra.problems import field_path
+from infra.core.plan_model import StackPlan
+from infra.core.problems import field_path
 from smoke.audit.findings import CheckList, Finding, Severity
 from smoke.audit.observed import ObservedState, Unreadable
 from smoke.audit.wording import caps_text, prefix_text

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from infra import b2_facts as b2
-from infra.plan import KeyPlan
-from infra.problems import field_path
+from infra.core import b2_facts as b2
+from infra.core.plan_model import KeyPlan
+from infra.core.problems import field_path
 from smoke.audit.findings import CheckList, Finding, Severity
 from smoke.audit.observed import BucketRef, ListedKey, ObservedRoleKey, ObservedState, Unreadable
 from smoke.audit.wording import caps_text, immutable_key_fix, prefix_text, when_text

@@ -10,7 +10,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from infra import runtime_env as env
+from infra.core import runtime_env as env
 from smoke.context import SmokeContext
 from smoke.s3_clients import uses_when_required
 

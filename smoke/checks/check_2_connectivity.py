@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.expectations import Operation
-from infra.s3_operations import capability_for
+from infra.core.expectations import Operation
+from infra.core.s3_operations import capability_for
 from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
 from smoke.context import SmokeContext

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.expectations import Expectation
+from infra.core.expectations import Expectation
 from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
 from smoke.context import SmokeContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.s3_operations import Operation
+from infra.core.s3_operations import Operation
 from smoke.checks.gate import require_operation, require_preflight
 from smoke.context import SmokeContext
 

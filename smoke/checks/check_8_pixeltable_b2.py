@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.s3_operations import Operation
+from infra.core.s3_operations import Operation
 from smoke.checks import check_6_pixeltable as media
 from smoke.checks.gate import require_operation, require_preflight
 from smoke.context import SmokeContext

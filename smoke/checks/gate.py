@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.s3_operations import Operation, capability_for
+from infra.core.s3_operations import Operation, capability_for
 from smoke.context import SmokeContext
 
 

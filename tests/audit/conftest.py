@@ -11,8 +11,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from infra.plan import StackPlan
-from infra.stack_source import load_plan_for_stack
+from infra.core.plan_model import StackPlan
+from infra.core.stack_files import load_plan_for_stack
 from smoke.audit.cli import main
 from tests.audit.world import World
 

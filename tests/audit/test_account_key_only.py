@@ -7,7 +7,7 @@ Runs against b2sdk's simulator, like tests/audit/test_simulated_audit.py.
 
 from __future__ import annotations
 
-from infra import b2_facts as b2
+from infra.core import b2_facts as b2
 from smoke.audit.credentials import ACCOUNT_KEY, ACCOUNT_KEY_ID
 from smoke.audit.findings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 from tests.audit.world import World

@@ -14,7 +14,7 @@ import yaml
 from b2sdk.v3 import B2Api, B2HttpApiConfig, InMemoryAccountInfo, RawSimulator
 from b2sdk.v3.exception import B2ConnectionError
 
-from infra.stack_source import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT
 from smoke.audit.cli import main
 from smoke.audit.credentials import ACCOUNT_KEY, ACCOUNT_KEY_ID, role_variables
 from smoke.audit.findings import EXIT_CLEAN, EXIT_USAGE

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from b2sdk.v3 import LifecycleRule
 
-from infra import b2_facts as b2
-from infra.plan import StackPlan
+from infra.core import b2_facts as b2
+from infra.core.plan_model import StackPlan
 from smoke.audit.compare import LIFECYCLE_FIELDS, AuditSettings, audit
 from smoke.audit.findings import EXIT_CLEAN, EXIT_FINDINGS, Status
 from smoke.audit.observed import (
@@ -235,7 +235,7 @@ def test_retention_lengthened_and_unit_change(plans) -> None:
 
 
 def test_same_days_in_other_units_is_a_warning() -> None:
-    from infra.planning import build_plan
+    from infra.core.plan_builder import build_plan
 
     raw = {
         "region": "us-west-004",
@@ -253,7 +253,7 @@ def test_same_days_in_other_units_is_a_warning() -> None:
 
 
 def test_cors_rules_compared_by_name_and_content(plans) -> None:
-    from infra.plan import CorsRulePlan
+    from infra.core.plan_model import CorsRulePlan
 
     base = plans("dev")
     rule = CorsRulePlan(

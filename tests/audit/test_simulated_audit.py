@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from b2sdk.v3 import SSE_NONE
 
-from infra import b2_facts as b2
+from infra.core import b2_facts as b2
 from smoke.audit.findings import EXIT_CLEAN, EXIT_FINDINGS
 from tests.audit.conftest import Run
 from tests.audit.world import World, default_retention, lifecycle_rules

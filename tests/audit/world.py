@@ -28,7 +28,7 @@ from b2sdk.v3 import (
     RetentionPeriod,
 )
 
-from infra.plan import KeyPlan, StackPlan
+from infra.core.plan_model import KeyPlan, StackPlan
 from smoke.audit.credentials import ACCOUNT_KEY, ACCOUNT_KEY_ID, role_variables
 from smoke.audit.reader import AUDITOR_CAPABILITIES
 

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.stack_source import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT
 
 BOOTSTRAP = PROJECT_ROOT / "scripts" / "bootstrap"
 # The versions beside 3.11 (the suite's own) that the project supports.

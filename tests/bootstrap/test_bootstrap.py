@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from infra.stack_source import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT
 from tests.bootstrap.support import BOOTSTRAP, run
 
 VENV = PROJECT_ROOT / ".venv"

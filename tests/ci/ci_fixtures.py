@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from infra.plan import StackPlan
-from infra.planning import build_plan
-from infra.stack_source import PROJECT_ROOT, load_plan_file
+from infra.core.plan_builder import build_plan
+from infra.core.plan_model import StackPlan
+from infra.core.stack_files import PROJECT_ROOT, load_plan_file
 
 PROJECT = "pixeltable-b2"
 NS = "pixeltable-b2"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from infra.ci_secrets import MaskingRefused, declare_ci_secrets
+from infra.deploy.ci_secrets import MaskingRefused, declare_ci_secrets
 from tests.ci.ci_fixtures import base_config, plan_from
 from tests.ci.mock_engine import FakeApplicationKey, FakeCloud, run_in_mocks
 

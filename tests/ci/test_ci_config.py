@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from infra import ci_config
-from infra.ci_config import (
+from infra.core import ci_settings as ci_config
+from infra.core.ci_settings import (
     B2_APPLICATION_KEY_FORMAT,
     B2_KEY_ID_FORMAT,
     CiValue,
@@ -19,8 +19,8 @@ from infra.ci_config import (
     format_unmaskable_reason,
     value_unmaskable_reason,
 )
-from infra.problems import PlanError
-from infra.stack_source import load_plan_for_stack
+from infra.core.problems import PlanError
+from infra.core.stack_files import load_plan_for_stack
 from tests.ci.ci_fixtures import NS, PROPOSED_CI_SECRETS, plan_from, shipped_plan_with_ci
 
 Mutation = Callable[[dict[str, Any]], None]

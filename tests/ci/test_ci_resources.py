@@ -17,10 +17,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from infra.ci_config import CONSTANT_VALUES, CiValue, CiValuePlan, value_unmaskable_reason
-from infra.ci_secrets import COMPONENT_TYPE, declare_ci_secrets, value_applies
-from infra.plan import StackPlan
-from infra.stack_source import PROJECT_ROOT
+from infra.core.ci_settings import CONSTANT_VALUES, CiValue, CiValuePlan, value_unmaskable_reason
+from infra.core.plan_model import StackPlan
+from infra.core.stack_files import PROJECT_ROOT
+from infra.deploy.ci_secrets import COMPONENT_TYPE, declare_ci_secrets, value_applies
 from tests.ci import masking_case
 from tests.ci.ci_fixtures import plan_from, shipped_plan_with_ci
 from tests.ci.mock_engine import (

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from infra.stack_source import PROJECT_ROOT, available_stacks
+from infra.core.stack_files import PROJECT_ROOT, available_stacks
 from tests.ci.test_pipelines import CHECK_CREDENTIALS, GITHUB, GITLAB, VERIFY, flat_script, load
 from tests.ci.tools import NodeTools, ToolUnavailable, debian_tool, node_tools
 

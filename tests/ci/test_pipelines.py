@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.stack_source import PROJECT_ROOT, available_stacks
+from infra.core.stack_files import PROJECT_ROOT, available_stacks
 
 GITHUB = PROJECT_ROOT / "ci" / "github" / "workflows" / "pixeltable-b2.yml"
 VERIFY = PROJECT_ROOT / "ci" / "github" / "workflows" / "pixeltable-b2-verify.yml"

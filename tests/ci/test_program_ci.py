@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.stack_source import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT
 from tests.ci.ci_fixtures import NS, PROPOSED_CI_SECRETS, shipped_plan_with_ci
 from tests.ci.mock_engine import is_secret, plain
 
@@ -25,8 +25,8 @@ ensure_pulumi_b2()
 
 from pxb2_pulumi_harness import BUCKET_TYPE, KEY_TYPE, run_stack, stack_document  # noqa: E402
 
-from infra.ci_config import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue  # noqa: E402
-from infra.ci_secrets import COMPONENT_TYPE, value_applies  # noqa: E402
+from infra.core.ci_settings import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue  # noqa: E402
+from infra.deploy.ci_secrets import COMPONENT_TYPE, value_applies  # noqa: E402
 
 GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 GH_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"

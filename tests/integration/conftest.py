@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.stack_source import load_plan_for_stack
+from infra.core.stack_files import load_plan_for_stack
 from tests.integration.support import Running, checked_deployment, matrix_plan
 
 

@@ -1,11 +1,11 @@
-"""Run one `infra.expectations` row against a local deployment with the smoke suite's probes."""
+"""Run one `infra.core.expectations` row against a local deployment with the smoke probes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from infra.expectations import Expectation, probe_prefix
-from infra.plan import KeyPlan, StackPlan
+from infra.core.expectations import Expectation, probe_prefix
+from infra.core.plan_model import KeyPlan, StackPlan
 from smoke import probes
 from smoke.verdicts import Outcome
 

@@ -11,9 +11,9 @@ from typing import Any
 import psutil
 from botocore.exceptions import ClientError
 
+from infra.core.plan_builder import build_plan
+from infra.core.plan_model import StackPlan
 from infra.local import LocalDeployment, client_for, local_deployment
-from infra.plan import StackPlan
-from infra.planning import build_plan
 
 WEED = "weed"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.stack_source import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT
 
 NO_DAEMON = {"DOCKER_HOST": "unix:///nonexistent/pxb2/docker.sock"}
 NO_WEED = {"PXB2_WEED_BINARY": "/nonexistent/pxb2/weed"}

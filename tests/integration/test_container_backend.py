@@ -17,9 +17,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from infra.core.stack_files import PROJECT_ROOT
 from infra.local import select_backend
 from infra.local.weed_container import LOCAL_IMAGE
-from infra.stack_source import PROJECT_ROOT
 from tests.docker_daemon import DaemonUnavailable, containers_on, private_docker_daemon
 
 

@@ -7,9 +7,9 @@ import stat
 import psutil
 import pytest
 
-from infra.expectations import expectations_for, probe_prefix
+from infra.core.expectations import expectations_for, probe_prefix
+from infra.core.stack_files import load_plan_for_stack
 from infra.local import RoleCredentials, s3_client
-from infra.stack_source import load_plan_for_stack
 from tests.integration.expectation_probes import (
     bucket_scoped_roles,
     names_for,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from infra import b2_facts as b2
-from infra.expectations import (
+from infra.core import b2_facts as b2
+from infra.core.expectations import (
     BUCKET_SCOPE,
     GRANT_PREFIX,
     NAME_PREFIX,
@@ -16,6 +16,8 @@ from infra.expectations import (
     capability_grant,
     capability_restriction,
 )
+from infra.core.plan_model import KeyPlan
+from infra.core.stack_files import load_plan_for_stack
 from infra.local import RoleCredentials, client_config
 from infra.local.bucket_settings import (
     decoy_bucket_name,
@@ -39,8 +41,6 @@ from infra.local.seaweed_access import (
     weed_actions,
 )
 from infra.local.weed_process import PORT_FLAGS, mini_arguments
-from infra.plan import KeyPlan
-from infra.stack_source import load_plan_for_stack
 from tests.integration.support import MATRIX_CONFIG, matrix_plan
 
 DEV, PROD = load_plan_for_stack("dev"), load_plan_for_stack("prod")

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from infra.expectations import OBJECT_LOCK, expectations_for, probe_prefix
-from infra.stack_source import load_plan_for_stack
+from infra.core.expectations import OBJECT_LOCK, expectations_for, probe_prefix
+from infra.core.stack_files import load_plan_for_stack
 from tests.integration.expectation_probes import bucket_scoped_roles, names_for, observe, verdict
 from tests.integration.support import Running, assert_allowed, assert_denied
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from infra.expectations import BUCKET_SCOPE, NAME_PREFIX, OBJECT_LOCK, capability_restriction
+from infra.core.expectations import BUCKET_SCOPE, NAME_PREFIX, OBJECT_LOCK, capability_restriction
 from infra.local.capabilities import all_restriction_kinds
 from tests.integration.support import Running, assert_allowed, assert_denied, matrix_plan
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from infra import run_guard
-from infra.stack_source import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT
+from infra.local import run_guard
 
 GONE_WITHIN = 10.0
 WAIT_FOR_POINT = 120.0
@@ -136,7 +136,7 @@ def _assert_nothing_left(run: SmokeRun, family: list[psutil.Process]) -> None:
     assert not left, f"still running {GONE_WITHIN:.0f} s after the run ended: {left}"
     # The next start reaps whatever the run left in TMPDIR.
     env = {**os.environ, "TMPDIR": str(run.tmp)}
-    next_start = "from infra.run_guard import guard; guard()"
+    next_start = "from infra.local.run_guard import guard; guard()"
     subprocess.run([sys.executable, "-c", next_start], cwd=PROJECT_ROOT, env=env, check=True)
     assert list(run.tmp.iterdir()) == [], "temporary files outlived the next start"
 

@@ -17,9 +17,9 @@ import psutil
 import pytest
 
 import infra.local.deployment as deployment_module
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.local import LocalServerError, local_deployment, select_backend, weed_process
 from infra.local.weed_process import find_weed_binary
-from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
 from tests.integration.support import assert_stopped, checked_deployment, our_weed_processes
 
 PLAN = load_plan_for_stack("dev")
@@ -184,7 +184,7 @@ CHILD = """
 import sys
 from infra.local import local_deployment
 from infra.local.weed_process import BINARY_VARIABLE
-from infra.stack_source import load_plan_for_stack
+from infra.core.stack_files import load_plan_for_stack
 from tests.integration.support import workdir_of
 
 context = local_deployment(load_plan_for_stack("dev"), backend="seaweedfs")

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from infra.core.runtime_env import KeyPair
+from infra.core.stack_files import load_plan_for_stack
 from infra.local import LocalDeployment, client_for, local_deployment, s3_client
-from infra.runtime_env import KeyPair
-from infra.stack_source import load_plan_for_stack
 from tests.pixeltable.pxt_support import stop_leftovers
 
 MOTO_REGION = "us-east-1"

@@ -32,10 +32,10 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra import b2_facts
-from infra.mock_deployment import settle_pending_tasks, silence_failed_run
-from infra.plan import StackPlan
-from infra.stack_source import PROJECT_ROOT, load_plan_file, project_name, stack_file
+from infra.core import b2_facts
+from infra.core.plan_model import StackPlan
+from infra.core.stack_files import PROJECT_ROOT, load_plan_file, project_name, stack_file
+from infra.deploy.mock_deployment import settle_pending_tasks, silence_failed_run
 
 PROJECT = project_name()
 

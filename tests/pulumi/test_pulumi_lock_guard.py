@@ -19,8 +19,8 @@ from pxb2_pulumi_harness import (
     stack_document,
 )
 
-from infra.stack_source import load_plan_for_stack
-from infra.storage import (
+from infra.core.stack_files import load_plan_for_stack
+from infra.deploy.storage import (
     LOCK_FLAG_PATH,
     ObjectLockChangeRefused,
     RecordedLock,

@@ -1,6 +1,6 @@
 """The real program (infra/ entry point) under mocks, held against the plan of each stack.
 
-Expected values come from the plan (`infra.stack_source`), never re-typed.
+Expected values come from the plan (`infra.core.stack_files`), never re-typed.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from pxb2_pulumi_harness import (
     stack_document,
 )
 
-from infra import program, runtime_env
-from infra.plan import StackPlan
-from infra.stack_source import load_plan_for_stack
+from infra.core import runtime_env
+from infra.core.plan_model import StackPlan
+from infra.core.stack_files import load_plan_for_stack
+from infra.deploy import program
 
 STACKS = ["dev", "prod"]
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -351,7 +352,7 @@ def test_resources_register_through_the_parameterized_package(
     shipped: tuple[StackPlan, ProgramRun],
 ) -> None:
     """As the generated SDK does: one RegisterPackage, its ref on every B2 resource."""
-    from infra.sdk_pin import read_pin
+    from infra.deploy.sdk_pin import read_pin
 
     _, run = shipped
     pin = read_pin()

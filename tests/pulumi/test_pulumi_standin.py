@@ -165,7 +165,7 @@ def test_a_0_12_1_sdk_lacks_valid_duration_as_generated(tmp_path: Path) -> None:
 
 
 def _run_program_with(sdk_root: Path | None, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    from infra.stack_source import PROJECT_ROOT
+    from infra.core.stack_files import PROJECT_ROOT
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if sdk_root is not None:
@@ -181,7 +181,7 @@ def _run_program_with(sdk_root: Path | None, tmp_path: Path) -> subprocess.Compl
 
 
 def test_the_program_stops_on_a_0_12_1_sdk_with_the_version_message(tmp_path: Path) -> None:
-    from infra.sdk_pin import read_pin
+    from infra.deploy.sdk_pin import read_pin
 
     pin = read_pin()
     result = _run_program_with(build_variant(tmp_path / "old", "0.12.1"), tmp_path)

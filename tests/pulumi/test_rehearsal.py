@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from pxb2_standin import build_variant
 
-from infra import storage
-from infra.program import run_program
-from infra.rehearsal import STEPS, Rehearsal, rehearse
-from infra.stack_source import PROJECT_ROOT, stack_config, stack_file
+from infra.core.stack_files import PROJECT_ROOT, stack_config, stack_file
+from infra.deploy import storage
+from infra.deploy.program import run_program
+from infra.deploy.rehearsal import STEPS, Rehearsal, rehearse
 
 NS = "pixeltable-b2:"
 
@@ -197,7 +197,7 @@ def test_the_command_stops_on_a_0_12_1_sdk(tmp_path: Path) -> None:
 
 def test_removing_the_default_retention_is_refused_and_b2_keeps_it() -> None:
     """The provider cannot remove a default retention; the program refuses, never keeps it."""
-    from infra.rehearsal import LOCK, Step
+    from infra.deploy.rehearsal import LOCK, Step
 
     def drop_retention(config: dict[str, Any]) -> tuple[dict[str, Any], str]:
         return {**config, LOCK: {"enabled": True}}, "default retention removed"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from infra.plan import StackPlan
-from infra.stack_source import load_plan_for_stack
+from infra.core.plan_model import StackPlan
+from infra.core.stack_files import load_plan_for_stack
 
 BUCKET = "b2:index/bucket:Bucket"
 KEY = "b2:index/applicationKey:ApplicationKey"
@@ -40,7 +40,7 @@ class B2Mocks(pulumi.runtime.Mocks):
 def declare(stack: str) -> tuple[StackPlan, object]:
     plan = load_plan_for_stack(stack)
     pulumi.runtime.set_mocks(B2Mocks(plan.endpoint), project=plan.project, stack=stack)
-    from infra.storage import PixeltableStorage  # after set_mocks, as the guide does
+    from infra.deploy.storage import PixeltableStorage  # after set_mocks, as the guide does
 
     return plan, PixeltableStorage("storage", plan)
 

@@ -33,10 +33,10 @@ from typing import Any
 
 import psutil
 
-from infra import runtime_env as env
+from infra.core import runtime_env as env
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.local import LocalDeployment, client_for, local_deployment
 from infra.local.weed_process import BINARY_NAME as WEED_NAME
-from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
 from smoke.cli import GROUPS
 from smoke.context import SmokeContext, SmokeOptions
 from smoke.pixeltable_home import HOME_PREFIX, POSTGRES_NAMES
@@ -97,7 +97,7 @@ WEED_PORT_FLAG = re.compile(r"^-[\w.]+\.port(?:\.grpc)?=(\d+)$")
 # second one also from the suite's own clients and its runtime settings.
 _WITHOUT_PIXELTABLE_SETTINGS = """
 import contextlib, os, sys
-from infra import runtime_env
+from infra.core import runtime_env
 import smoke.pixeltable_roundtrip as roundtrip
 original = roundtrip.s3_environment
 @contextlib.contextmanager

@@ -26,10 +26,10 @@ import pytest
 import yaml
 
 import infra.local
-from infra import b2_facts as b2
-from infra import runtime_env as env
 from infra.cli import main as infra_main
-from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
+from infra.core import b2_facts as b2
+from infra.core import runtime_env as env
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from smoke.audit.cli import main as audit_main
 from smoke.audit.credentials import ACCOUNT_KEY, ACCOUNT_KEY_ID, role_variables
 from smoke.cli import GROUPS

@@ -43,7 +43,7 @@ from botocore.exceptions import (
     ResponseStreamingError,
 )
 
-from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from tests.reliability import fault_proxy as fp
 from tests.reliability.fault_proxy import (
     B2Rejection,

@@ -25,16 +25,16 @@ from stat import S_ISREG
 
 import pytest
 
-from infra import runtime_env as env
-from infra.local import LocalDeployment, local_deployment
-from infra.problems import NAMESPACE, PlanError
-from infra.stack_source import (
+from infra.core import runtime_env as env
+from infra.core.problems import NAMESPACE, PlanError
+from infra.core.stack_files import (
     PROJECT_ROOT,
     PROVIDER_NAMESPACE,
     available_stacks,
     load_plan_file,
     load_plan_for_stack,
 )
+from infra.local import LocalDeployment, local_deployment
 from smoke.audit.cli import main as audit_main
 from smoke.audit.credentials import ACCOUNT_KEY, ACCOUNT_KEY_ID, role_variables
 from smoke.pixeltable_home import HOME_PREFIX

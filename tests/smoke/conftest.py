@@ -15,8 +15,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.local import LocalDeployment, local_deployment
-from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
 from smoke.target import local_environment
 from tests import hanging_socket
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.b2_facts import Capability as C
-from infra.expectations import capability_restriction
+from infra.core.b2_facts import Capability as C
+from infra.core.expectations import capability_restriction
+from infra.core.plan_builder import build_plan
+from infra.core.plan_model import ObjectLockPlan, RetentionPeriod, StackPlan
 from infra.local.capabilities import CAPABILITY_MAP, weed_unenforced
-from infra.plan import ObjectLockPlan, RetentionPeriod, StackPlan
-from infra.planning import build_plan
 
 PROJECT = "pixeltable-b2"
 SMOKE_CAPABILITIES = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from infra.b2_facts import Capability
-from infra.expectations import Expectation, Operation, Scope
-from infra.stack_source import load_plan_for_stack
+from infra.core.b2_facts import Capability
+from infra.core.expectations import Expectation, Operation, Scope
+from infra.core.stack_files import load_plan_for_stack
 from smoke.capability_report import NOT_PROBED_REASON, Probed, capability_lines
 from smoke.verdicts import Observation, Outcome, Status, Verdict
 

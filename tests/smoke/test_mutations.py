@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra import runtime_env as env
-from infra.b2_facts import Capability
+from infra.core import runtime_env as env
+from infra.core.b2_facts import Capability
 from infra.local import LocalDeployment
 from infra.local.shared_server import shared_deployments
 from smoke.cli import main as smoke_main

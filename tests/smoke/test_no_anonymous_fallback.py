@@ -16,8 +16,8 @@ import sys
 
 import pytest
 
-from infra import runtime_env as env
-from infra.stack_source import PROJECT_ROOT
+from infra.core import runtime_env as env
+from infra.core.stack_files import PROJECT_ROOT
 from smoke.media_fixtures import build_fixtures
 from smoke.pixeltable_roundtrip import RoundTripError, run_native_b2_roundtrip
 from smoke.target import UsageError, target_from_bundle

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from infra import runtime_env as env
-from infra.stack_source import load_plan_for_stack
+from infra.core import runtime_env as env
+from infra.core.stack_files import load_plan_for_stack
 from smoke.context import SmokeContext, SmokeOptions
 from smoke.pixeltable_warmup import (
     OVERLAP_ENV,

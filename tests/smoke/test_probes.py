@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from infra.expectations import Expectation, Operation, Scope, Subject
+from infra.core.expectations import Expectation, Operation, Scope, Subject
 from smoke.probes import ProbeNames, observe
 from smoke.verdicts import Outcome
 

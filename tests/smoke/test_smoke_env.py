@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infra import runtime_env as env
+from infra.core import runtime_env as env
 from tests.smoke.conftest import environment_for, run_smoke
 
 QUICK = ["--only", "preflight,connectivity"]

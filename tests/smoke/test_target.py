@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from infra import runtime_env as env
-from infra.stack_source import load_plan_for_stack
+from infra.core import runtime_env as env
+from infra.core.stack_files import load_plan_for_stack
 from smoke.stack_outputs import bundle_for_role
 from smoke.target import UsageError, region_for, target_from_bundle, target_from_environment
 

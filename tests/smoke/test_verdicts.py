@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.expectations import (
+from infra.core.expectations import (
     BUCKET_SCOPE,
     NAME_PREFIX,
     OBJECT_LOCK,

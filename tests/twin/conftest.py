@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from infra.core.stack_files import PROJECT_ROOT, load_plan_file
 from infra.local.twin import B2Twin, running_twin, unavailable_reason
-from infra.stack_source import PROJECT_ROOT, load_plan_file
 
 # The seed's own check needs a role B2 lets list buckets: the dev plan plus such a role.
 SEED_ROLE, LEAST_PRIVILEGE_ROLE, SEED_PREFIX = "seed", "app", "seed/"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import boto3
 
-from infra import runtime_env as env
+from infra.core import runtime_env as env
 from smoke.context import fixtures_prefix_for
 from smoke.media_fixtures import build_fixtures, upload_fixtures
 from smoke.pixeltable_home import temporary_pixeltable_home

@@ -16,8 +16,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from infra import runtime_env as env
-from infra.stack_source import PROJECT_ROOT
+from infra.core import runtime_env as env
+from infra.core.stack_files import PROJECT_ROOT
 from tests.twin.conftest import LEAST_PRIVILEGE_ROLE, SEED_PREFIX, SEED_ROLE
 
 pytestmark = pytest.mark.slow

@@ -13,10 +13,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.local import twin_core
 from infra.local.twin import main as twin_main
 from infra.local.twin import unavailable_reason
-from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
 
 pytestmark = pytest.mark.skipif(
     unavailable_reason() is not None, reason=f"the B2 twin cannot run here: {unavailable_reason()}"

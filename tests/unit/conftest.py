@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from infra.plan import StackPlan
-from infra.planning import build_plan
+from infra.core.plan_builder import build_plan
+from infra.core.plan_model import StackPlan
 
 PROJECT = "pixeltable-b2"
 STACK = "test"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from infra import b2_facts as b2
-from infra.problems import PlanError
-from infra.stack_source import available_stacks, load_plan_for_stack
+from infra.core import b2_facts as b2
+from infra.core.problems import PlanError
+from infra.core.stack_files import available_stacks, load_plan_for_stack
 from smoke.audit.reader import AUDITOR_CAPABILITIES
 
 NS = "pixeltable-b2"

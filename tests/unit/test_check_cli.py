@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from infra.cli import EXIT_INVALID, EXIT_OK, main
-from infra.stack_source import PROJECT_ROOT, available_stacks, load_plan_for_stack
+from infra.core.stack_files import PROJECT_ROOT, available_stacks, load_plan_for_stack
 
 SUBPROCESS_TIMEOUT = 60
 
@@ -60,7 +60,7 @@ def test_check_prints_the_plan(stack):
     for rule in plan.lifecycle:
         assert repr(rule.file_name_prefix) in out
     assert f"stack '{stack}' is valid" in out
-    from infra.deployer import deployer_capabilities
+    from infra.core.deployer import deployer_capabilities
 
     needed = out[out.index("the deploying key") :]
     for capability in deployer_capabilities(plan):

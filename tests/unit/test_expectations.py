@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.expectations import (
+from infra.core.expectations import (
     BUCKET_SCOPE,
     NAME_PREFIX,
     OBJECT_LOCK,
@@ -19,9 +19,9 @@ from infra.expectations import (
     expectations_for,
     probe_prefix,
 )
-from infra.plan import StackPlan
-from infra.s3_operations import OPERATIONS
-from infra.stack_source import available_stacks, load_plan_for_stack
+from infra.core.plan_model import StackPlan
+from infra.core.s3_operations import OPERATIONS
+from infra.core.stack_files import available_stacks, load_plan_for_stack
 
 Table = dict[tuple, Expectation]
 DATA = Subject.DATA_VERSION

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.b2_facts import CAPABILITIES, Capability
-from infra.expectations import CAPABILITY_FOR
-from infra.local.capabilities import CAPABILITY_MAP, core_rules
-from infra.s3_operations import (
+from infra.core.b2_facts import CAPABILITIES, Capability
+from infra.core.expectations import CAPABILITY_FOR
+from infra.core.s3_operations import (
     LIST_BUCKETS_NEEDS,
     OPERATIONS,
     WITHOUT_S3_OPERATION,
@@ -19,6 +18,7 @@ from infra.s3_operations import (
     capability_refused,
     operations_of,
 )
+from infra.local.capabilities import CAPABILITY_MAP, core_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,7 +78,7 @@ READERS = [
     "smoke/verdicts.py",
     "smoke/capability_report.py",
     "smoke/s3_calls.py",
-    "infra/expectations.py",
+    "infra/core/expectations.py",
 ]
 
 

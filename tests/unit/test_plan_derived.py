@@ -5,9 +5,9 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from infra.plan import EncryptionPlan, LifecycleRulePlan, RetentionPeriod, StackPlan
-from infra.problems import PlanError
-from infra.stack_source import load_plan_for_stack
+from infra.core.plan_model import EncryptionPlan, LifecycleRulePlan, RetentionPeriod, StackPlan
+from infra.core.problems import PlanError
+from infra.core.stack_files import load_plan_for_stack
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_encryption_none_is_refused_with_the_reason(make_plan, base):
 
 
 def test_deployer_capabilities_follow_the_plan(make_plan, base):
-    from infra.deployer import deployer_capabilities
+    from infra.core.deployer import deployer_capabilities
 
     base.pop("objectLock", None)
     unlocked = {c.name for c in deployer_capabilities(make_plan(base))}

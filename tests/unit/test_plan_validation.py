@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from infra import b2_facts as b2
-from infra.config_schema import SECTION_MODELS
-from infra.problems import PlanError
-from infra.stack_source import available_stacks, load_plan_file, load_plan_for_stack
+from infra.core import b2_facts as b2
+from infra.core.problems import PlanError
+from infra.core.stack_files import available_stacks, load_plan_file, load_plan_for_stack
+from infra.core.stack_settings import SECTION_MODELS
 
 Mutation = Callable[[dict[str, Any]], None]
 NS = "pixeltable-b2"
@@ -807,7 +807,7 @@ def plan_under_engine(monkeypatch, config: dict[str, str], secret_keys: list[str
     import pulumi
     from pulumi.runtime import config as runtime_config
 
-    from infra.stack_source import load_plan_from_pulumi
+    from infra.deploy.pulumi_config import load_plan_from_pulumi
 
     monkeypatch.delenv("PULUMI_CONFIG", raising=False)
     monkeypatch.setattr(pulumi, "get_project", lambda: "pixeltable-b2")
@@ -870,6 +870,6 @@ def test_b2_capabilities_match_b2sdk() -> None:
     """b2sdk is the ground truth the Terraform provider builds on."""
     from b2sdk.v2 import ALL_CAPABILITIES
 
-    from infra import b2_facts
+    from infra.core import b2_facts
 
     assert set(b2_facts.CAPABILITIES) == set(ALL_CAPABILITIES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.provider_model import (
+from infra.deploy.provider_model import (
     Retention,
     bucket_settings,
     key_needs_replacement,

@@ -7,8 +7,8 @@ import stat
 import subprocess
 import sys
 
-from infra import runtime_env as env
-from infra.stack_source import PROJECT_ROOT, load_plan_for_stack
+from infra.core import runtime_env as env
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from tests.smoke.test_target import GOOD
 
 # The sentinel bundle the target tests use, with the region a stack's bundle carries too.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.sdk_pin import (
+from infra.deploy.sdk_pin import (
     InstalledSdk,
     ProviderPin,
     SdkProblem,

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from infra.stack_source import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT
 
 SDK_MODULE = "pulumi_b2"
 PACKAGE = "b2"

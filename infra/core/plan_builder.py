@@ -13,17 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from infra import b2_facts as b2
-from infra.ci_config import CiSecretsConfig, ci_secrets_plan, ci_secrets_problems
-from infra.config_schema import (
-    REQUIRED_SECTIONS,
-    SECTION_MODELS,
-    BucketConfig,
-    KeyConfig,
-    LifecycleRuleConfig,
-    ObjectLockConfig,
-)
-from infra.plan import (
+from infra.core import b2_facts as b2
+from infra.core.ci_settings import CiSecretsConfig, ci_secrets_plan, ci_secrets_problems
+from infra.core.plan_model import (
     BucketPlan,
     CorsRulePlan,
     EncryptionPlan,
@@ -33,13 +25,21 @@ from infra.plan import (
     RetentionPeriod,
     StackPlan,
 )
-from infra.problems import (
+from infra.core.problems import (
     MISSING,
     NAMESPACE,
     ConfigProblem,
     PlanError,
     field_path,
     unknown_setting_value,
+)
+from infra.core.stack_settings import (
+    REQUIRED_SECTIONS,
+    SECTION_MODELS,
+    BucketConfig,
+    KeyConfig,
+    LifecycleRuleConfig,
+    ObjectLockConfig,
 )
 
 _ADAPTERS = {name: TypeAdapter(model) for name, model in SECTION_MODELS.items()}

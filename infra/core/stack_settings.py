@@ -1,7 +1,7 @@
 """Pydantic models of a stack's raw `pixeltable-b2:` configuration.
 
 Only rules that look at one field live here; rules that relate sections
-(key names, lock mode versus bypassGovernance) live in `infra.planning`.
+(key names, lock mode versus bypassGovernance) live in `infra.core.plan_builder`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from infra import b2_facts as b2
-from infra.ci_config import CiSecretsConfig
-from infra.config_base import ConfigModel, rule_error
+from infra.core import b2_facts as b2
+from infra.core.ci_settings import CiSecretsConfig
+from infra.core.settings_base import ConfigModel, rule_error
 
 
 class CorsRuleConfig(ConfigModel):

@@ -1,6 +1,6 @@
 """A B2 account on b2sdk's `RawSimulator`, changed the way the provider changes B2.
 
-A thin shell over b2sdk: the requests come from `infra.provider_model` (pure). Only
+A thin shell over b2sdk: the requests come from `infra.deploy.provider_model` (pure). Only
 the rehearsal uses it; the secrets it issues are simulator values, never real ones.
 """
 
@@ -25,7 +25,7 @@ from b2sdk.v3 import (
     RetentionPeriod,
 )
 
-from infra.provider_model import BucketSettings, KeyRequest, Retention
+from infra.deploy.provider_model import BucketSettings, KeyRequest, Retention
 
 
 @dataclass(frozen=True)

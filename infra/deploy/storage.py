@@ -1,6 +1,6 @@
 """The B2 storage component: one bucket plus one scoped application key per role.
 
-Everything it declares comes from the stack plan (`infra.plan.StackPlan`). The
+Everything it declares comes from the stack plan (`infra.core.plan_model.StackPlan`). The
 argument builders are pure functions of the plan so tests can hold every
 declared input against the plan.
 
@@ -31,9 +31,9 @@ import pulumi_random as random
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 
-from infra import b2_facts
-from infra.plan import BucketPlan, KeyPlan, LifecycleRulePlan, ObjectLockPlan, StackPlan
-from infra.problems import field_path
+from infra.core import b2_facts
+from infra.core.plan_model import BucketPlan, KeyPlan, LifecycleRulePlan, ObjectLockPlan, StackPlan
+from infra.core.problems import field_path
 
 COMPONENT_TYPE = "pixeltable-b2:index:PixeltableStorage"
 BUCKET_RESOURCE = "bucket"
@@ -284,7 +284,7 @@ def recorded_bucket_guard(
     The stack's own previous outputs say whether it holds a bucket (`bucketId`); its live
     settings are read with `Bucket.get`, so a lock enabled in B2 and refreshed is seen.
     """
-    from infra import program
+    from infra.deploy import program
 
     own = pulumi.StackReference(
         f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}",

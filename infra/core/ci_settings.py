@@ -2,7 +2,7 @@
 
 Config models, plan models, validation and plan building for that section, kept
 together so the CI-secrets feature lives in one module. Pure: no I/O, no Pulumi.
-The Pulumi resources built from the plan live in `infra.ci_secrets`.
+The Pulumi resources built from the plan live in `infra.deploy.ci_secrets`.
 
 Naming (every name is computed here, once, and recorded in the plan):
 - per role: the key id and key secret (secrets), the S3 endpoint, the region and the
@@ -22,9 +22,9 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from infra import runtime_env as env
-from infra.config_base import ConfigModel, PlanModel, rule_error
-from infra.problems import MISSING, NAMESPACE, ConfigProblem, field_path
+from infra.core import runtime_env as env
+from infra.core.problems import MISSING, NAMESPACE, ConfigProblem, field_path
+from infra.core.settings_base import ConfigModel, PlanModel, rule_error
 
 # --- Facts about the two CI systems ------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from infra.rehearsal import Rehearsal, StepResult
+from infra.deploy.rehearsal import Rehearsal, StepResult
 
 
 def _days(rule: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from infra.b2_facts import Capability
+from infra.core.b2_facts import Capability
 
 
 class Operation(StrEnum):

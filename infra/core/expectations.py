@@ -1,7 +1,7 @@
 """What each role's key must and must not be able to do over S3.
 
 Derived from the plan with B2's capability-to-S3 mapping, which lives in one
-table (`infra.s3_operations.OPERATIONS`); the smoke suite and the local
+table (`infra.core.s3_operations.OPERATIONS`); the smoke suite and the local
 emulation read these rows instead of restating capabilities.
 """
 
@@ -11,9 +11,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from infra.b2_facts import Capability
-from infra.plan import KeyPlan, StackPlan
-from infra.s3_operations import LIST_BUCKETS_NEEDS, OPERATIONS, Operation, capability_for
+from infra.core.b2_facts import Capability
+from infra.core.plan_model import KeyPlan, StackPlan
+from infra.core.s3_operations import LIST_BUCKETS_NEEDS, OPERATIONS, Operation, capability_for
 
 __all__ = ["Capability", "Expectation", "Operation", "Scope", "Subject", "expectations_for"]
 

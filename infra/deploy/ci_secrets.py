@@ -1,7 +1,7 @@
 """Push each role's B2 key into CI: GitHub Actions environments and GitLab project variables.
 
-Every name comes from the plan (`infra.ci_config`); this module only turns the plan
-into resources. The one call site is `infra.program`:
+Every name comes from the plan (`infra.core.ci_settings`); this module only turns the plan
+into resources. The one call site is `infra.deploy.program`:
 
     declare_ci_secrets(plan, storage.keys, storage.bucket.bucket_name)
 
@@ -36,8 +36,8 @@ import pulumi
 import pulumi_github as github
 import pulumi_gitlab as gitlab
 
-from infra import runtime_env as env
-from infra.ci_config import (
+from infra.core import runtime_env as env
+from infra.core.ci_settings import (
     CONSTANT_VALUES,
     MEDIA_DEST_VALUES,
     CiValue,
@@ -47,7 +47,7 @@ from infra.ci_config import (
     ci_secrets_warnings,
     value_unmaskable_reason,
 )
-from infra.plan import StackPlan
+from infra.core.plan_model import StackPlan
 
 COMPONENT_TYPE = "pixeltable-b2:index:CiSecrets"
 COMPONENT_NAME = "ci-secrets"

@@ -1,7 +1,7 @@
 """`python -m infra rehearse`: `pulumi up`, rehearsed offline, then audited.
 
 The real program runs under Pulumi's standard mocks; each declared resource is applied to
-b2sdk's `RawSimulator` the way the B2 provider applies it (`infra.mock_deployment`), and
+b2sdk's `RawSimulator` the way the B2 provider applies it (`infra.deploy.mock_deployment`), and
 the audit (`smoke.audit`) compares what the simulated account then holds with the plan.
 Four steps, each from the stack's own configuration:
 1. deploy: a new stack;
@@ -24,10 +24,10 @@ from typing import Any
 
 import yaml
 
-from infra import program as outputs
-from infra.plan import StackPlan
-from infra.problems import NAMESPACE
-from infra.stack_source import load_plan_file
+from infra.core.plan_model import StackPlan
+from infra.core.problems import NAMESPACE
+from infra.core.stack_files import load_plan_file
+from infra.deploy import program as outputs
 
 Config = dict[str, Any]
 LIFECYCLE = f"{NAMESPACE}:lifecycle"
@@ -185,8 +185,8 @@ def rehearse(
     steps: tuple[Step, ...] = STEPS,
 ) -> Rehearsal:
     """Run the steps in order on one simulated account; each starts from the last state."""
-    from infra.mock_deployment import StackState, run_program
-    from infra.rehearsal_b2 import SimulatedB2
+    from infra.deploy.mock_deployment import StackState, run_program
+    from infra.deploy.rehearsal_b2 import SimulatedB2
 
     b2 = SimulatedB2()
     state = StackState()

@@ -1,7 +1,7 @@
 """Run the Pulumi program under Pulumi's standard mocks, with the provider played on a B2 simulator.
 
 `ProviderMocks` answers each registration the way the B2 provider would, by applying it to a
-`SimulatedB2` (requests from `infra.provider_model`): a new bucket is created, a changed one
+`SimulatedB2` (requests from `infra.deploy.provider_model`): a new bucket is created, a changed one
 updated, a changed key replaced (the new key first, the old one deleted after the run, as
 Pulumi's create-before-delete does). It keeps the stack's state between runs: the previous
 outputs answer the program's own StackReference, and `Bucket.get` reads the simulator.
@@ -23,8 +23,8 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra.provider_model import bucket_settings, key_needs_replacement, key_request
-from infra.rehearsal_b2 import SimulatedB2
+from infra.deploy.provider_model import bucket_settings, key_needs_replacement, key_request
+from infra.deploy.rehearsal_b2 import SimulatedB2
 
 BUCKET_TYPE = "b2:index/bucket:Bucket"
 KEY_TYPE = "b2:index/applicationKey:ApplicationKey"

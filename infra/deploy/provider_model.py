@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra import b2_facts
+from infra.core import b2_facts
 
 LIFECYCLE_DAYS = (
     "daysFromUploadingToHiding",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.plan import StackPlan
+from infra.core.plan_model import StackPlan
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""Where a stack's configuration comes from: a `Pulumi.<stack>.yaml` file or `pulumi.Config`.
+"""A stack's configuration read from its `Pulumi.<stack>.yaml` file (offline, no Pulumi).
 
-Both paths hand the same raw mapping to `infra.planning.build_plan`.
+Inside a running program `infra.deploy.pulumi_config` reads `pulumi.Config` instead; both
+hand the same raw mapping to `infra.core.plan_builder.build_plan`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from typing import Any
 
 import yaml
 
-from infra.config_schema import SECTION_MODELS
-from infra.plan import StackPlan
-from infra.planning import build_plan
-from infra.problems import NAMESPACE, ConfigProblem, PlanError
+from infra.core.plan_builder import build_plan
+from infra.core.plan_model import StackPlan
+from infra.core.problems import NAMESPACE, ConfigProblem, PlanError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_NAMESPACE = "b2"
 PROVIDER_CREDENTIAL_KEYS = ("applicationKeyId", "applicationKey")
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -219,36 +219,3 @@ def load_plan_for_stack(stack: str, root: Path = PROJECT_ROOT) -> StackPlan:
             ],
         )
     return load_plan_file(path, stack=stack)
-
-
-def _engine_setting_names() -> set[str]:
-    """Every `pixeltable-b2:` setting name the Pulumi engine passed to this program."""
-    from pulumi.runtime import config as runtime_config
-
-    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
-    return {name for key in keys for ns, _, name in [str(key).partition(":")] if ns == NAMESPACE}
-
-
-def load_plan_from_pulumi() -> StackPlan:
-    """Build the plan inside a running Pulumi program from `pulumi.Config`."""
-    import pulumi
-
-    config = pulumi.Config(NAMESPACE)
-    raw: dict[str, Any] = {}
-    for name, model in SECTION_MODELS.items():
-        value = config.get(name) if model is str else config.get_object(name)
-        if value is not None:
-            raw[name] = value
-    for name in sorted(_engine_setting_names() - set(SECTION_MODELS)):
-        # Handed on so a misspelt section (`objectlock`) is refused, not silently ignored.
-        secret = pulumi.runtime.is_config_secret(f"{NAMESPACE}:{name}")
-        raw[name] = "[secret]" if secret else config.get(name)
-    provider = pulumi.Config(PROVIDER_NAMESPACE)
-    has_credentials = all(provider.get(k) is not None for k in PROVIDER_CREDENTIAL_KEYS)
-    return build_plan(
-        raw,
-        project=pulumi.get_project(),
-        stack=pulumi.get_stack(),
-        source=f"stack {pulumi.get_stack()}",
-        provider_credentials_in_config=has_credentials,
-    )

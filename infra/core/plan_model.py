@@ -1,14 +1,14 @@
 """The validated, immutable stack plan: the single source of truth.
 
 The Pulumi program declares it, the local server emulates it, the smoke
-suite and the audit expect it. Built only by `infra.planning.build_plan`.
+suite and the audit expect it. Built only by `infra.core.plan_builder.build_plan`.
 """
 
 from __future__ import annotations
 
-from infra import b2_facts as b2
-from infra.ci_config import CiSecretsPlan
-from infra.config_base import PlanModel
+from infra.core import b2_facts as b2
+from infra.core.ci_settings import CiSecretsPlan
+from infra.core.settings_base import PlanModel
 
 
 class CorsRulePlan(PlanModel):

@@ -2,7 +2,7 @@
 
 Run by `infra/__main__.py` when a Pulumi resource monitor is configured (the
 real engine or test mocks). The stack-output names live here (the environment
-bundle's name and shape in `infra.runtime_env`), because the smoke suite reads
+bundle's name and shape in `infra.core.runtime_env`), because the smoke suite reads
 `pulumi stack output --json --show-secrets`; this module imports nothing beyond
 `pulumi` at import time so that readers of the names do not need the generated
 `pulumi_b2` SDK.
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import pulumi
 
-from infra import runtime_env
+from infra.core import runtime_env
 
 if TYPE_CHECKING:
-    from infra.plan import StackPlan
-    from infra.storage import PixeltableStorage
+    from infra.core.plan_model import StackPlan
+    from infra.deploy.storage import PixeltableStorage
 
 # --- Stack outputs: names and shapes -----------------------------------------------------------
 
@@ -53,7 +53,7 @@ def explicit_provider(plan: StackPlan) -> pulumi.ProviderResource | None:
         return None
     import pulumi_b2 as b2
 
-    from infra.stack_source import PROVIDER_NAMESPACE
+    from infra.core.stack_files import PROVIDER_NAMESPACE
 
     config = pulumi.Config(PROVIDER_NAMESPACE)
     return b2.Provider(
@@ -109,7 +109,7 @@ def run_program() -> PixeltableStorage:
     The generated B2 SDK is checked against the pin in Pulumi.yaml first, before it is even
     imported: an SDK of another provider version fails on arguments it does not know.
     """
-    from infra.sdk_pin import SdkProblem, check_sdk
+    from infra.deploy.sdk_pin import SdkProblem, check_sdk
 
     try:
         check_sdk()
@@ -117,10 +117,10 @@ def run_program() -> PixeltableStorage:
         # The language host prints a RunError's message without a traceback and exits non-zero.
         raise pulumi.RunError(str(problem)) from None
 
-    from infra.ci_secrets import declare_ci_secrets
-    from infra.problems import PlanError
-    from infra.stack_source import load_plan_from_pulumi
-    from infra.storage import PixeltableStorage
+    from infra.core.problems import PlanError
+    from infra.deploy.ci_secrets import declare_ci_secrets
+    from infra.deploy.pulumi_config import load_plan_from_pulumi
+    from infra.deploy.storage import PixeltableStorage
 
     try:
         plan = load_plan_from_pulumi()
