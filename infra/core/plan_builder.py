@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from infra.core import b2_facts as b2
-from infra.core.ci_settings import CiSecretsConfig, ci_secrets_plan, ci_secrets_problems
+from infra.core.ci_plan_builder import ci_secrets_plan, ci_secrets_problems
+from infra.core.ci_stack_settings import CiSecretsConfig
 from infra.core.plan_model import (
     BucketPlan,
     CorsRulePlan,

@@ -7,7 +7,7 @@ suite and the audit expect it. Built only by `infra.core.plan_builder.build_plan
 from __future__ import annotations
 
 from infra.core import b2_facts as b2
-from infra.core.ci_settings import CiSecretsPlan
+from infra.core.ci_plan_model import CiSecretsPlan
 from infra.core.settings_base import PlanModel
 
 

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from infra.core import b2_facts as b2
-from infra.core.ci_settings import CiSecretsConfig
+from infra.core.ci_stack_settings import CiSecretsConfig
 from infra.core.settings_base import ConfigModel, rule_error
 
 

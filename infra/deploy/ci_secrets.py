@@ -1,6 +1,6 @@
 """Push each role's B2 key into CI: GitHub Actions environments and GitLab project variables.
 
-Every name comes from the plan (`infra.core.ci_settings`); this module only turns the plan
+Every name comes from the plan (`infra.core.ci_plan_builder`); this module only turns the plan
 into resources. The one call site is `infra.deploy.program`:
 
     declare_ci_secrets(plan, storage.keys, storage.bucket.bucket_name)
@@ -37,16 +37,10 @@ import pulumi_github as github
 import pulumi_gitlab as gitlab
 
 from infra.core import runtime_env as env
-from infra.core.ci_settings import (
-    CONSTANT_VALUES,
-    MEDIA_DEST_VALUES,
-    CiValue,
-    CiValuePlan,
-    GithubTargetPlan,
-    GitlabTargetPlan,
-    ci_secrets_warnings,
-    value_unmaskable_reason,
-)
+from infra.core.ci_facts import value_unmaskable_reason
+from infra.core.ci_plan_builder import ci_secrets_warnings
+from infra.core.ci_plan_model import CiValuePlan, GithubTargetPlan, GitlabTargetPlan
+from infra.core.ci_values import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue
 from infra.core.plan_model import StackPlan
 
 COMPONENT_TYPE = "pixeltable-b2:index:CiSecrets"

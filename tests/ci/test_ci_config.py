@@ -9,16 +9,10 @@ from typing import Any
 
 import pytest
 
-from infra.core import ci_settings as ci_config
-from infra.core.ci_settings import (
-    B2_APPLICATION_KEY_FORMAT,
-    B2_KEY_ID_FORMAT,
-    CiValue,
-    ValueFormat,
-    ci_secrets_warnings,
-    format_unmaskable_reason,
-    value_unmaskable_reason,
-)
+from infra.core import ci_values
+from infra.core.ci_facts import ValueFormat, format_unmaskable_reason, value_unmaskable_reason
+from infra.core.ci_plan_builder import ci_secrets_warnings
+from infra.core.ci_values import B2_APPLICATION_KEY_FORMAT, B2_KEY_ID_FORMAT, CiValue
 from infra.core.problems import PlanError
 from infra.core.stack_files import load_plan_for_stack
 from tests.ci.ci_fixtures import NS, PROPOSED_CI_SECRETS, plan_from, shipped_plan_with_ci
@@ -98,7 +92,7 @@ def test_first_role_gets_the_conventional_names_and_a_prefixed_role_its_own(base
     ]
     assert target.owner == "acme"
     assert target.repository_name == "media-platform"
-    assert ci_config.CONSTANT_VALUES == {
+    assert ci_values.CONSTANT_VALUES == {
         CiValue.REQUEST_CHECKSUM: "when_required",
         CiValue.RESPONSE_CHECKSUM: "when_required",
     }
@@ -390,7 +384,7 @@ def test_values_gitlab_refuses_to_mask_are_caught_without_quoting_them(value, wh
 
 def test_an_unmaskable_secret_format_is_refused_at_plan_time(base, monkeypatch):
     odd = ValueFormat("a hypothetical key format with '!'", 20, frozenset("abc!"))
-    monkeypatch.setitem(ci_config.SECRET_FORMATS, CiValue.APPLICATION_KEY, odd)
+    monkeypatch.setitem(ci_values.SECRET_FORMATS, CiValue.APPLICATION_KEY, odd)
     error = problems_of(base)
     assert [p.path for p in error.problems] == [f"{GL}[0].roles"]
     assert "would refuse to mask" in error.problems[0].problem

@@ -17,7 +17,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from infra.core.ci_settings import CONSTANT_VALUES, CiValue, CiValuePlan, value_unmaskable_reason
+from infra.core.ci_facts import value_unmaskable_reason
+from infra.core.ci_plan_model import CiValuePlan
+from infra.core.ci_values import CONSTANT_VALUES, CiValue
 from infra.core.plan_model import StackPlan
 from infra.core.stack_files import PROJECT_ROOT
 from infra.deploy.ci_secrets import COMPONENT_TYPE, declare_ci_secrets, value_applies

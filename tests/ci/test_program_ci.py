@@ -25,7 +25,7 @@ ensure_pulumi_b2()
 
 from pxb2_pulumi_harness import BUCKET_TYPE, KEY_TYPE, run_stack, stack_document  # noqa: E402
 
-from infra.core.ci_settings import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue  # noqa: E402
+from infra.core.ci_values import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue  # noqa: E402
 from infra.deploy.ci_secrets import COMPONENT_TYPE, value_applies  # noqa: E402
 
 GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
