@@ -6,7 +6,9 @@ Source: ../shared/reference/b2.md (Backblaze's API docs and S3-compatible key do
 from __future__ import annotations
 
 import re
+import typing
 from enum import StrEnum
+from typing import Literal
 
 ENDPOINT_TEMPLATE = "https://s3.{region}.backblazeb2.com"
 REGION_PATTERN = re.compile(r"^[a-z]{2}-[a-z]+-\d{3}$")
@@ -79,8 +81,11 @@ ACCOUNT_READ_CAPABILITIES: frozenset[str] = frozenset(
     }
 )
 
-LOCK_MODES: tuple[str, ...] = ("governance", "compliance")
-SSE_B2_MODE = "SSE-B2"  # the only default B2 accepts; it applies it to every bucket
+# The modes, as types: the settings, the plan and the Pulumi shell all read these two.
+LockMode = Literal["governance", "compliance"]  # default retention of an Object Lock bucket
+LOCK_MODES: tuple[LockMode, ...] = typing.get_args(LockMode)
+EncryptionMode = Literal["SSE-B2"]  # the only default B2 accepts; it applies it to every bucket
+SSE_B2_MODE: EncryptionMode = typing.get_args(EncryptionMode)[0]
 SSE_B2_ALGORITHM = "AES256"
 CORS_OPERATIONS: tuple[str, ...] = (
     "s3_get",

@@ -23,7 +23,7 @@ class CorsRulePlan(PlanModel):
 class EncryptionPlan(PlanModel):
     """B2 default server-side encryption, in B2's terms."""
 
-    mode: str = b2.SSE_B2_MODE
+    mode: b2.EncryptionMode = b2.SSE_B2_MODE
     algorithm: str = b2.SSE_B2_ALGORITHM
 
 
@@ -66,7 +66,7 @@ class RetentionPeriod(PlanModel):
 
 class ObjectLockPlan(PlanModel):
     enabled: bool
-    mode: str | None  # governance | compliance | None (no default retention)
+    mode: b2.LockMode | None  # None: no default retention
     period: RetentionPeriod | None
 
     @property

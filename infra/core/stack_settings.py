@@ -6,9 +6,8 @@ Only rules that look at one field live here; rules that relate sections
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticKnownError
 
 from infra.core import b2_facts as b2
 from infra.core.ci_stack_settings import CiSecretsConfig
@@ -39,13 +38,16 @@ class BucketConfig(ConfigModel):
     name: str
     random_suffix: bool = False
     public: bool = False
-    encryption: str = b2.SSE_B2_MODE
+    encryption: b2.EncryptionMode = b2.SSE_B2_MODE
     protect: bool = False
     cors: list[CorsRuleConfig] = []
 
-    @field_validator("encryption")
+    @field_validator("encryption", mode="before")
     @classmethod
-    def _sse_b2_only(cls, mode: str) -> str:
+    def _sse_b2_only(cls, mode: object) -> object:
+        """Before the type check, so another mode gets B2's reason rather than a bare refusal."""
+        if not isinstance(mode, str):
+            raise PydanticKnownError("string_type")
         if mode != b2.SSE_B2_MODE:
             raise rule_error(
                 f"B2 applies {b2.SSE_B2_MODE} to every bucket, existing ones included, and no "
@@ -95,7 +97,7 @@ class LifecycleRuleConfig(ConfigModel):
 
 class ObjectLockConfig(ConfigModel):
     enabled: bool = False
-    mode: Literal["governance", "compliance"] | None = None
+    mode: b2.LockMode | None = None
     days: int | None = None
     years: int | None = None
 

@@ -172,7 +172,7 @@ class RecordedLock:
     """The Object Lock settings a stack's bucket records (state or live read)."""
 
     enabled: bool
-    retention_mode: str | None = None  # governance | compliance | None: no default retention
+    retention_mode: b2_facts.LockMode | None = None  # None: no default retention
 
 
 def recorded_lock_of(properties: Mapping[str, Any] | None) -> RecordedLock | None:
