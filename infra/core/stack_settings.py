@@ -1,10 +1,14 @@
-"""Pydantic models of a stack's raw `pixeltable-b2:` configuration.
+"""Pydantic models of a stack's raw `pixeltable-b2:` configuration: the config contract.
 
 Only rules that look at one field live here; rules that relate sections
 (key names, lock mode versus bypassGovernance) live in `infra.core.plan_builder`.
+Every field carries its description: the shipped JSON Schema (`infra.core.stack_schema`)
+and the README's settings reference (`infra.core.settings_reference`) are generated from them.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticKnownError
@@ -15,12 +19,29 @@ from infra.core.settings_base import ConfigModel, rule_error
 
 
 class CorsRuleConfig(ConfigModel):
-    cors_rule_name: str
-    allowed_origins: list[str] = Field(min_length=1)
-    allowed_operations: list[str] = Field(min_length=1)
-    allowed_headers: list[str] = []
-    expose_headers: list[str] = []
-    max_age_seconds: int = Field(default=3600, ge=0, le=86_400)
+    cors_rule_name: str = Field(description="The rule's name, unique within the bucket.")
+    allowed_origins: list[str] = Field(
+        min_length=1,
+        description="Origins whose browsers may call the bucket, such as "
+        "https://app.example.com, or '*' for any.",
+    )
+    allowed_operations: list[str] = Field(
+        min_length=1,
+        description="The B2 and S3 operations those origins may call.",
+        json_schema_extra={"items": {"enum": list(b2.CORS_OPERATIONS)}},
+    )
+    allowed_headers: list[str] = Field(
+        default=[], description="Request headers a browser may send ('*' for any)."
+    )
+    expose_headers: list[str] = Field(
+        default=[], description="Response headers a browser's script may read."
+    )
+    max_age_seconds: int = Field(
+        default=3600,
+        ge=0,
+        le=86_400,
+        description="Seconds a browser may cache the answer to its preflight request.",
+    )
 
     @field_validator("allowed_operations")
     @classmethod
@@ -35,12 +56,34 @@ class CorsRuleConfig(ConfigModel):
 
 
 class BucketConfig(ConfigModel):
-    name: str
-    random_suffix: bool = False
-    public: bool = False
-    encryption: b2.EncryptionMode = b2.SSE_B2_MODE
-    protect: bool = False
-    cors: list[CorsRuleConfig] = []
+    name: str = Field(
+        description="The bucket's name, unique across every B2 account: "
+        f"{b2.BUCKET_NAME_MIN} to {b2.BUCKET_NAME_MAX} letters, digits and '-', not starting "
+        f"with {b2.RESERVED_BUCKET_PREFIX!r}. Put your organisation in it.",
+        json_schema_extra={"pattern": b2.BUCKET_NAME_PATTERN.pattern},
+    )
+    random_suffix: bool = Field(
+        default=False,
+        description=f"true: append '-' and {b2.RANDOM_SUFFIX_LENGTH - 1} hex digits, drawn once "
+        "and kept in the stack's state (for short-lived stacks).",
+    )
+    public: bool = Field(
+        default=False,
+        description="true: anyone may download its files (allPublic); false: allPrivate.",
+    )
+    encryption: b2.EncryptionMode = Field(
+        default=b2.SSE_B2_MODE,
+        description=f"Default server-side encryption; B2 applies {b2.SSE_B2_MODE} "
+        f"({b2.SSE_B2_ALGORITHM}) to every bucket and accepts no other value.",
+    )
+    protect: bool = Field(
+        default=False,
+        description="true: Pulumi refuses to delete or replace the bucket (pulumi destroy "
+        "fails).",
+    )
+    cors: list[CorsRuleConfig] = Field(
+        default=[], description="CORS rules: which web origins may call the bucket."
+    )
 
     @field_validator("encryption", mode="before")
     @classmethod
@@ -75,12 +118,37 @@ class BucketConfig(ConfigModel):
         return name
 
 
+_DAYS = {"minimum": 1}  # the schema's copy of `_positive_days`
+
+
 class LifecycleRuleConfig(ConfigModel):
-    prefix: str
-    hide_after_days: int | None = None
-    delete_hidden_after_days: int | None = None
-    cancel_unfinished_large_files_after_days: int | None = None
-    allow_whole_bucket_expiry: bool = False
+    prefix: str = Field(
+        description="File names the rule applies to, matched as plain text (end it with '/'); "
+        "'' is the whole bucket. Prefixes of two rules must not overlap.",
+    )
+    hide_after_days: int | None = Field(
+        default=None,
+        description="Days after upload until a file is hidden (deleteHiddenAfterDays then "
+        "deletes it); at least 1.",
+        json_schema_extra=_DAYS,
+    )
+    delete_hidden_after_days: int | None = Field(
+        default=None,
+        description="Days after a version is hidden or overwritten until B2 deletes it; "
+        "at least 1.",
+        json_schema_extra=_DAYS,
+    )
+    cancel_unfinished_large_files_after_days: int | None = Field(
+        default=None,
+        description="Days after a large-file upload starts until B2 cancels it if unfinished; "
+        "at least 1.",
+        json_schema_extra=_DAYS,
+    )
+    allow_whole_bucket_expiry: bool = Field(
+        default=False,
+        description="true: accept prefix '' with hideAfterDays, which hides and then deletes "
+        "every file in the bucket.",
+    )
 
     @field_validator(
         "hide_after_days", "delete_hidden_after_days", "cancel_unfinished_large_files_after_days"
@@ -96,20 +164,68 @@ class LifecycleRuleConfig(ConfigModel):
 
 
 class ObjectLockConfig(ConfigModel):
-    enabled: bool = False
-    mode: b2.LockMode | None = None
-    days: int | None = None
-    years: int | None = None
+    enabled: bool = Field(
+        default=False,
+        description="true: the bucket holds files under Object Lock; B2 can never turn it off "
+        "again, and an existing bucket must have it enabled in B2 first.",
+    )
+    mode: b2.LockMode | None = Field(
+        default=None,
+        description="Default retention of new files: governance (a key with bypassGovernance "
+        "may delete early) or compliance (nobody can, not even the account owner). "
+        "Needs days or years.",
+    )
+    days: int | None = Field(
+        default=None,
+        description=f"Default retention period in days ({b2.RETENTION_MIN_DAYS} to "
+        f"{b2.RETENTION_MAX_DAYS}); give days or years.",
+        json_schema_extra={"minimum": b2.RETENTION_MIN_DAYS, "maximum": b2.RETENTION_MAX_DAYS},
+    )
+    years: int | None = Field(
+        default=None,
+        description=f"Default retention period in years of {b2.DAYS_PER_YEAR} days "
+        f"(at most {b2.RETENTION_MAX_DAYS} days in all); give days or years.",
+        json_schema_extra={
+            "minimum": 1,
+            "maximum": b2.RETENTION_MAX_DAYS // b2.DAYS_PER_YEAR,
+        },
+    )
 
 
 class KeyConfig(ConfigModel):
     # Declared first: the capability and prefix rules below read it.
-    account_wide: bool = False
-    capabilities: list[str] = Field(min_length=1)
-    name_prefix: str | None = None
-    valid_days: int | None = None
-    rotation: int = Field(default=0, ge=0)
-    allow_list_all_bucket_names: bool = False
+    account_wide: bool = Field(
+        default=False,
+        description="true: the key is not restricted to the bucket, so it may only read "
+        "settings (the preview and auditor keys); false: restricted to the stack's bucket.",
+    )
+    capabilities: list[str] = Field(
+        min_length=1,
+        description="The B2 capabilities the key holds, by B2's names (case matters).",
+        json_schema_extra={"items": {"enum": list(b2.CAPABILITIES)}},
+    )
+    name_prefix: str | None = Field(
+        default=None,
+        description="Restrict the key to file names under this prefix, ending in '/' "
+        "(such as media/); default: the whole bucket.",
+    )
+    valid_days: int | None = Field(
+        default=None,
+        description=f"Days until the key expires ({b2.KEY_VALID_DAYS_MIN} to "
+        f"{b2.KEY_VALID_DAYS_MAX}); default: it does not expire.",
+        json_schema_extra={"minimum": b2.KEY_VALID_DAYS_MIN, "maximum": b2.KEY_VALID_DAYS_MAX},
+    )
+    rotation: int = Field(
+        default=0,
+        ge=0,
+        description="Raise it to replace the key: the new key is named with -r<N> and created "
+        "before the old one is deleted.",
+    )
+    allow_list_all_bucket_names: bool = Field(
+        default=False,
+        description="true: accept listAllBucketNames, which shows the name and id of every "
+        "bucket in the account (S3 ListBuckets needs it).",
+    )
 
     @field_validator("capabilities")
     @classmethod
@@ -184,12 +300,45 @@ class KeyConfig(ConfigModel):
         return days
 
 
-SECTION_MODELS: dict[str, object] = {
-    "region": str,
-    "bucket": BucketConfig,
-    "lifecycle": list[LifecycleRuleConfig],
-    "objectLock": ObjectLockConfig,
-    "keys": dict[str, KeyConfig],
-    "ciSecrets": CiSecretsConfig,
+class StackSettings(ConfigModel):
+    """The whole `pixeltable-b2:` namespace: each field is one `pixeltable-b2:<section>` key.
+
+    Not validated as one model: `plan_builder` parses each section on its own (so a mistake
+    in one does not hide another) with the section types below."""
+
+    region: str = Field(
+        description="Your B2 account's region, as the B2 console shows it (such as "
+        "us-west-004); the S3 endpoint is derived from it: "
+        f"{b2.ENDPOINT_TEMPLATE}.",
+        json_schema_extra={"pattern": b2.REGION_PATTERN.pattern},
+    )
+    bucket: BucketConfig = Field(description="The stack's one bucket.")
+    lifecycle: list[LifecycleRuleConfig] = Field(
+        default=[],
+        description="Lifecycle rules by file-name prefix: when B2 hides and deletes files; at "
+        f"most {b2.MAX_LIFECYCLE_RULES}, at least one day count each.",
+    )
+    object_lock: ObjectLockConfig = Field(
+        default_factory=ObjectLockConfig,
+        description="Object Lock and the default retention of new files; default: off.",
+    )
+    keys: dict[str, KeyConfig] = Field(
+        default={},
+        description="One B2 application key per role, named <project>-<stack>-<role>. Role "
+        "names are lower-case letters, digits and '-', starting with a letter.",
+        json_schema_extra={"propertyNames": {"pattern": b2.ROLE_NAME_PATTERN.pattern}},
+    )
+    ci_secrets: CiSecretsConfig = Field(
+        default_factory=CiSecretsConfig,
+        description="Where each role's key and settings are pushed: GitHub Actions "
+        "environments and GitLab projects; default: nowhere.",
+    )
+
+
+# The section types by their names in the stack file, in the stack file's order.
+SECTION_MODELS: dict[str, Any] = {
+    info.alias or name: info.annotation for name, info in StackSettings.model_fields.items()
 }
-REQUIRED_SECTIONS: tuple[str, ...] = ("region", "bucket")
+REQUIRED_SECTIONS: tuple[str, ...] = tuple(
+    info.alias or name for name, info in StackSettings.model_fields.items() if info.is_required()
+)
