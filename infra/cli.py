@@ -1,5 +1,6 @@
 """`python -m infra check`: validate a stack offline and print its resolved plan.
 `python -m infra rehearse`: rehearse `pulumi up` offline on b2sdk's simulator and audit it.
+`python -m infra schema`: the stack files' JSON Schema and the README's settings table.
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     target = rehearse.add_mutually_exclusive_group(required=True)
     target.add_argument("--stack", help="a stack name: reads Pulumi.<stack>.yaml")
     target.add_argument("--file", type=Path, help="path of a Pulumi.<stack>.yaml file")
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a Pulumi.<stack>.yaml, or write or check the shipped "
+        "schema and README.md's settings table (both generated from the settings models)",
+    )
+    generated = schema.add_mutually_exclusive_group()
+    generated.add_argument(
+        "--write", action="store_true", help="write the schema file and the README's table"
+    )
+    generated.add_argument(
+        "--check", action="store_true", help="exit 1 when either is not what --write would write"
+    )
     return parser
 
 
@@ -83,11 +96,72 @@ def _rehearse(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK if result.as_expected else EXIT_MISMATCH
 
 
+def _schema(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Prints the schema, or writes or checks the two generated files."""
+    from infra.core import settings_reference, stack_schema
+    from infra.core.stack_files import PROJECT_ROOT
+
+    if not (args.write or args.check):
+        sys.stdout.write(stack_schema.schema_text())
+        return EXIT_OK
+    readme_file, schema_file = settings_reference.README_FILE, stack_schema.SCHEMA_FILE
+
+    def shown(path: Path) -> str:
+        return (
+            str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+        )
+
+    try:
+        readme = readme_file.read_text(encoding="utf-8")
+        wanted = {
+            schema_file: stack_schema.schema_text(),
+            readme_file: settings_reference.with_settings_reference(readme),
+        }
+        current = {
+            schema_file: schema_file.read_text(encoding="utf-8") if schema_file.is_file() else "",
+            readme_file: readme,
+        }
+        stale = [path for path, text in wanted.items() if current[path] != text]
+        if args.write:
+            for path in stale:
+                path.write_text(wanted[path], encoding="utf-8")
+    except settings_reference.MarkersMissing as error:
+        return _problem(
+            err,
+            f"error: {shown(readme_file)} has no place for the settings table: it needs {error}. "
+            "Fix: put those two lines where the table belongs (the configuration section), "
+            f"then run `{stack_schema.REGENERATE}` again.",
+        )
+    except (OSError, UnicodeError) as error:
+        where = shown(Path(error.filename)) if getattr(error, "filename", None) else "a file"
+        return _problem(
+            err,
+            f"error: cannot read or write {where} ({type(error).__name__}: "
+            f"{getattr(error, 'strerror', None) or error}). Fix: run the command in a writable "
+            "checkout of the project, with README.md in place.",
+        )
+    names = ", ".join(shown(path) for path in stale)
+    if args.check and stale:
+        err.print(
+            f"stale: {names} differ from the settings models. Fix: run "
+            f"`{stack_schema.REGENERATE}` and commit the result.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return EXIT_MISMATCH
+    done = f"wrote {names}" if args.write and stale else "up to date"
+    out.print(f"OK: {done}.", markup=False, highlight=False)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out, err = _stdout_console(), Console(stderr=True)
     if args.command == "rehearse":
         return _rehearse(args, out, err)
+    if args.command == "schema":
+        return _schema(args, out, err)
     try:
         plan = load_plan_for_stack(args.stack) if args.stack else load_plan_file(args.file)
     except PlanError as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from infra.core import ci_facts as ci
-from infra.core.settings_base import ConfigModel, rule_error
+from infra.core.settings_base import ConfigModel, rule_error, schema_pattern
 
 _NEEDS_CREATE = "Only with createEnvironment: true."
 _PREFIXES = (
@@ -32,7 +32,7 @@ class GithubReviewersConfig(ConfigModel):
 class GithubTargetConfig(ConfigModel):
     repository: str = Field(
         description="The repository, written owner/name as in its URL.",
-        json_schema_extra={"pattern": ci.GITHUB_REPOSITORY.pattern},
+        json_schema_extra=schema_pattern(ci.GITHUB_REPOSITORY),
     )
     environment: str = Field(
         description="The Actions environment that receives the secrets and variables "
@@ -47,7 +47,7 @@ class GithubTargetConfig(ConfigModel):
     create_environment: bool = Field(
         default=False,
         description="true: this stack creates and owns the environment and its protection "
-        "rules; false (default): the environment is used as it is.",
+        "rules; false: the environment is used as it is.",
     )
     reviewers: GithubReviewersConfig | None = Field(
         default=None,
@@ -100,12 +100,12 @@ class GithubTargetConfig(ConfigModel):
 class GitlabTargetConfig(ConfigModel):
     project: str = Field(
         description="The project: its numeric id or its full path group[/subgroup]/project.",
-        json_schema_extra={"pattern": ci.GITLAB_PROJECT.pattern},
+        json_schema_extra=schema_pattern(ci.GITLAB_PROJECT),
     )
     environment_scope: str = Field(
         default=ci.GITLAB_ALL_ENVIRONMENTS,
         description=f"Which environments see the variables: '{ci.GITLAB_ALL_ENVIRONMENTS}' "
-        "(default, every one) or an environment name, wildcards allowed. On GitLab CE only "
+        "(every one) or an environment name, wildcards allowed. On GitLab CE only "
         f"'{ci.GITLAB_ALL_ENVIRONMENTS}' plans consistently.",
     )
     roles: list[str] = Field(
@@ -115,8 +115,8 @@ class GitlabTargetConfig(ConfigModel):
     )
     protected: bool = Field(
         default=True,
-        description="true (default): only pipelines of protected branches and tags see the "
-        "variables.",
+        description="true: only pipelines of protected branches and tags see the variables; "
+        "false: every pipeline does.",
     )
     variable_prefixes: dict[str, str] = Field(
         default={}, description=_PREFIXES.format(where="project and scope")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
@@ -10,6 +12,12 @@ from pydantic_core import PydanticCustomError
 def rule_error(problem: str, fix: str) -> PydanticCustomError:
     """A validation error that carries its own fix for the report."""
     return PydanticCustomError("b2_rule", "{problem}", {"problem": problem, "fix": fix})
+
+
+def schema_pattern(rule: re.Pattern[str]) -> dict[str, str]:
+    """A rule's regex as a JSON Schema `pattern`: editors run ECMA regexes, which spell
+    named groups differently, so the names are dropped (the match is the same)."""
+    return {"pattern": re.sub(r"\(\?P<\w+>", "(", rule.pattern)}
 
 
 class ConfigModel(BaseModel):

@@ -15,7 +15,7 @@ from pydantic_core import PydanticKnownError
 
 from infra.core import b2_facts as b2
 from infra.core.ci_stack_settings import CiSecretsConfig
-from infra.core.settings_base import ConfigModel, rule_error
+from infra.core.settings_base import ConfigModel, rule_error, schema_pattern
 
 
 class CorsRuleConfig(ConfigModel):
@@ -60,7 +60,7 @@ class BucketConfig(ConfigModel):
         description="The bucket's name, unique across every B2 account: "
         f"{b2.BUCKET_NAME_MIN} to {b2.BUCKET_NAME_MAX} letters, digits and '-', not starting "
         f"with {b2.RESERVED_BUCKET_PREFIX!r}. Put your organisation in it.",
-        json_schema_extra={"pattern": b2.BUCKET_NAME_PATTERN.pattern},
+        json_schema_extra=schema_pattern(b2.BUCKET_NAME_PATTERN),
     )
     random_suffix: bool = Field(
         default=False,
@@ -78,8 +78,7 @@ class BucketConfig(ConfigModel):
     )
     protect: bool = Field(
         default=False,
-        description="true: Pulumi refuses to delete or replace the bucket (pulumi destroy "
-        "fails).",
+        description="true: Pulumi refuses to delete or replace the bucket (pulumi destroy fails).",
     )
     cors: list[CorsRuleConfig] = Field(
         default=[], description="CORS rules: which web origins may call the bucket."
@@ -218,7 +217,7 @@ class KeyConfig(ConfigModel):
     rotation: int = Field(
         default=0,
         ge=0,
-        description="Raise it to replace the key: the new key is named with -r<N> and created "
+        description="Raise it to replace the key: the new key is named with `-r<N>` and created "
         "before the old one is deleted.",
     )
     allow_list_all_bucket_names: bool = Field(
@@ -308,9 +307,8 @@ class StackSettings(ConfigModel):
 
     region: str = Field(
         description="Your B2 account's region, as the B2 console shows it (such as "
-        "us-west-004); the S3 endpoint is derived from it: "
-        f"{b2.ENDPOINT_TEMPLATE}.",
-        json_schema_extra={"pattern": b2.REGION_PATTERN.pattern},
+        f"us-west-004); the S3 endpoint is derived from it: `{b2.endpoint_for('<region>')}`.",
+        json_schema_extra=schema_pattern(b2.REGION_PATTERN),
     )
     bucket: BucketConfig = Field(description="The stack's one bucket.")
     lifecycle: list[LifecycleRuleConfig] = Field(
@@ -324,9 +322,9 @@ class StackSettings(ConfigModel):
     )
     keys: dict[str, KeyConfig] = Field(
         default={},
-        description="One B2 application key per role, named <project>-<stack>-<role>. Role "
+        description="One B2 application key per role, named `<project>-<stack>-<role>`. Role "
         "names are lower-case letters, digits and '-', starting with a letter.",
-        json_schema_extra={"propertyNames": {"pattern": b2.ROLE_NAME_PATTERN.pattern}},
+        json_schema_extra={"propertyNames": schema_pattern(b2.ROLE_NAME_PATTERN)},
     )
     ci_secrets: CiSecretsConfig = Field(
         default_factory=CiSecretsConfig,
