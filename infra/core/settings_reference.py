@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -25,6 +24,7 @@ from infra.core.stack_settings import StackSettings
 README_FILE = Path(__file__).resolve().parents[2] / "README.md"
 BEGIN = f"<!-- BEGIN generated: stack settings ({REGENERATE}) -->"
 END = "<!-- END generated: stack settings -->"
+_LIMIT_WORDS = (("min_length", "at least"), ("ge", "from"), ("le", "up to"))
 _NAMES = {str: ("text", "text"), int: ("whole number", "whole numbers"), bool: ("true/false",) * 2}
 
 
@@ -60,15 +60,12 @@ def _type_name(annotation: Any, *, plural: bool = False) -> str:
 
 def _limits(info: FieldInfo) -> str:
     """The limits pydantic enforces on the field itself (others are in its description)."""
-    parts = []
-    for rule in info.metadata:
-        if isinstance(rule, annotated_types.MinLen):
-            parts.append(f"at least {rule.min_length}")
-        elif isinstance(rule, annotated_types.Ge):
-            parts.append(f"from {rule.ge}")
-        elif isinstance(rule, annotated_types.Le):
-            parts.append(f"up to {rule.le}")
-    return ", ".join(parts)
+    return ", ".join(
+        f"{words} {getattr(rule, attribute)}"
+        for rule in info.metadata  # pydantic's MinLen, Ge and Le constraint objects
+        for attribute, words in _LIMIT_WORDS
+        if getattr(rule, attribute, None) is not None
+    )
 
 
 def _default(info: FieldInfo) -> str:

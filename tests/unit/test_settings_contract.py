@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -294,3 +296,16 @@ def test_schema_write_and_check_together_is_a_usage_error(capsys):
         main(["schema", "--write", "--check"])
     assert exit_info.value.code == EXIT_INVALID
     assert "usage:" in capsys.readouterr().err
+
+
+def test_schema_check_as_a_user_runs_it():
+    run = subprocess.run(
+        [sys.executable, "-m", "infra", "schema", "--check"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == EXIT_OK, run.stderr
+    assert "up to date" in run.stdout
