@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra.core.exit_codes import ExitCode
+
 ROOT = Path(__file__).resolve().parents[1]
 
 RESULT = "RESULT "
@@ -190,16 +192,16 @@ def print_table(results: list[dict[str, Any]]) -> None:
 def main() -> int:
     if sys.argv[1:] == ["--child"]:
         print(RESULT + json.dumps(child(json.loads(sys.stdin.read()))), flush=True)
-        return 0
+        return ExitCode.OK
     if sys.argv[1:]:
         print("usage: scripts/pixeltable-needs   (no arguments)", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     import pixeltable
 
     print(f"Pixeltable {pixeltable.__version__}; one child process per key")
     results = measure()
     print_table(results)
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -53,11 +53,3 @@ def new_credentials(prefix: str = "PXB2") -> RoleCredentials:
         secrets.choice(ACCESS_KEY_ALPHABET) for _ in range(ACCESS_KEY_LENGTH - len(prefix))
     )
     return RoleCredentials(prefix + body, secrets.token_urlsafe(SECRET_BYTES))
-
-
-def redact(text: str, secret_values: tuple[str, ...] | list[str]) -> str:
-    """`text` with every known secret replaced by ****."""
-    for value in secret_values:
-        if value:
-            text = text.replace(value, "****")
-    return text

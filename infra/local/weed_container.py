@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.local.model import LocalServerError, RoleCredentials, redact
+from infra.core.redaction import redact
+from infra.local.model import LocalServerError, RoleCredentials
 from infra.local.run_guard import forget, guard
 from infra.local.weed_process import (
     DEFAULT_START_TIMEOUT,

@@ -29,7 +29,8 @@ from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.local.model import LocalServerError, RoleCredentials, redact
+from infra.core.redaction import redact
+from infra.local.model import LocalServerError, RoleCredentials
 from infra.local.run_guard import SOCKET_PATH_MAX, forget, guard
 from infra.local.s3_client import s3_client
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+from infra.core.exit_codes import ExitCode
 
 
 class Severity(StrEnum):
@@ -91,8 +91,8 @@ class AuditResult:
         return sum(1 for c in self.checks if c.status is status)
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.errors else EXIT_CLEAN
+    def exit_code(self) -> ExitCode:
+        return ExitCode.FAILED if self.errors else ExitCode.OK
 
     def check(self, check_id: str) -> Check:
         for check in self.checks:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -16,27 +15,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from infra.core.redaction import Redactor
 from smoke.audit.findings import AuditResult, Check, Finding, Severity, Status
 
-REDACTED = "***"
 STATUS_STYLE = {
     Status.PASSED: ("ok", "green"),
     Status.FAILED: ("FAIL", "bold red"),
     Status.WARNED: ("warn", "yellow"),
     Status.SKIPPED: ("not checked", "dim"),
 }
-
-
-class Redactor:
-    """Replaces every known secret (longest first) in a text."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
 
 
 def redact_result(result: AuditResult, redact: Redactor) -> AuditResult:

@@ -10,9 +10,10 @@ import pytest
 from b2sdk.v3 import LifecycleRule
 
 from infra.core import b2_facts as b2
+from infra.core.exit_codes import ExitCode
 from infra.core.plan_model import StackPlan
 from smoke.audit.compare import LIFECYCLE_FIELDS, AuditSettings, audit
-from smoke.audit.findings import EXIT_CLEAN, EXIT_FINDINGS, Status
+from smoke.audit.findings import Status
 from smoke.audit.observed import (
     BucketAbsent,
     BucketRef,
@@ -123,7 +124,7 @@ def test_plan_derived_state_is_clean(plan: StackPlan) -> None:
     result = audit(plan, observed_from_plan(plan))
     assert result.findings == ()
     assert {c.status for c in result.checks} == {Status.PASSED}
-    assert result.exit_code == EXIT_CLEAN
+    assert result.exit_code == ExitCode.OK
 
 
 def test_reader_field_names_are_b2sdks_lifecycle_fields() -> None:
@@ -159,7 +160,7 @@ def test_expiring_soon_threshold_is_configurable(plans) -> None:
     state = _with_listed(observed_from_plan(plan), "id-smoke", expires_at=NOW + timedelta(days=10))
     warned = audit(plan, state, settings=AuditSettings(expiry_warning_days=14))
     assert warned.check("key.smoke.expiry").status is Status.WARNED
-    assert warned.exit_code == EXIT_CLEAN
+    assert warned.exit_code == ExitCode.OK
     quiet = audit(plan, state, settings=AuditSettings(expiry_warning_days=9))
     assert quiet.check("key.smoke.expiry").status is Status.PASSED
 
@@ -169,7 +170,7 @@ def test_expired_key_is_an_error(plans) -> None:
     state = _with_listed(observed_from_plan(plan), "id-smoke", expires_at=NOW - timedelta(hours=1))
     result = audit(plan, state)
     assert _summaries(result, "key.smoke.expiry") == ["key has expired"]
-    assert result.exit_code == EXIT_FINDINGS
+    assert result.exit_code == ExitCode.FAILED
 
 
 def test_key_restricted_to_a_deleted_bucket(plans) -> None:
@@ -291,7 +292,7 @@ def test_bucket_info_drift_is_a_warning(plans) -> None:
     result = audit(plan, dataclasses.replace(state, bucket=bucket))
     assert result.check("bucket.info").status is Status.WARNED
     assert len(result.check("bucket.info").findings) == len(plan.bucket.bucket_info)
-    assert result.exit_code == EXIT_CLEAN
+    assert result.exit_code == ExitCode.OK
 
 
 def test_file_lock_on_when_planned_off_is_a_warning(plans) -> None:
