@@ -15,7 +15,8 @@ from smoke.cleanup import remove_run_objects
 from smoke.context import SmokeContext
 from smoke.pixeltable_warmup import close_warmup
 from smoke.plugin import SmokePlugin
-from smoke.results import Result, print_capabilities, print_summary, write_json
+from smoke.results import print_capabilities, print_summary, write_json
+from smoke.verdicts import Result
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 
