@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from infra.core.redaction import redact
-from infra.local.model import LocalServerError, RoleCredentials
+from infra.core.runtime_env import KeyPair
+from infra.local.model import LocalServerError
 from infra.local.run_guard import forget, guard
 from infra.local.weed_process import (
     DEFAULT_START_TIMEOUT,
@@ -199,7 +200,7 @@ class WeedContainer:
     def start(
         cls,
         identities: dict[str, Any],
-        admin: RoleCredentials,
+        admin: KeyPair,
         *,
         secrets: tuple[str, ...] = (),
         timeout: float = DEFAULT_START_TIMEOUT,
