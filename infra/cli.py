@@ -13,11 +13,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from infra.core.exit_codes import ExitCode
 from infra.core.problems import PlanError
 from infra.core.stack_files import load_plan_file, load_plan_for_stack
 from infra.plan_report import render_plan
 
-EXIT_OK, EXIT_MISMATCH, EXIT_INVALID = 0, 1, 2
 PIPED_WIDTH = 200
 
 
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _problem(err: Console, text: str) -> int:
     err.print(text, markup=False, highlight=False, soft_wrap=True)
-    return EXIT_INVALID
+    return ExitCode.USAGE
 
 
 def _rehearse(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -93,7 +93,7 @@ def _rehearse(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     result = rehearse(config, plan.stack, PROJECT_ROOT, run_program)
     out.print(render_rehearsal(result))
-    return EXIT_OK if result.as_expected else EXIT_MISMATCH
+    return ExitCode.OK if result.as_expected else ExitCode.FAILED
 
 
 def _schema(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -166,10 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         plan = load_plan_for_stack(args.stack) if args.stack else load_plan_file(args.file)
     except PlanError as error:
         err.print(error.render(), markup=False, highlight=False, soft_wrap=True)
-        return EXIT_INVALID
+        return ExitCode.USAGE
     if args.json:
         sys.stdout.write(json.dumps(plan.model_dump(mode="json"), indent=2) + "\n")
     else:
         out.print(render_plan(plan))
         out.print(f"[green]OK[/green]: stack {plan.stack!r} is valid.")
-    return EXIT_OK
+    return ExitCode.OK

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from infra.core import runtime_env as env
+from infra.core.exit_codes import ExitCode
 from infra.core.plan_model import StackPlan
 
 CONFIG_SUFFIX = ".aws-config"
@@ -139,16 +140,16 @@ def main(argv: list[str] | None = None) -> int:
         out, config = write_runtime_files(plan, args.role, bundle, args.out)
     except PlanError as error:
         print(error.render(), file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except Exception as error:
         from smoke.target import UsageError
 
         if not isinstance(error, RuntimeFileError | UsageError):
             raise
         print(f"runtime_file: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     print(f"wrote {out} and {config} (mode 0600). Load it with: . {shlex.quote(str(out))}")
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from infra.core import runtime_env as env  # noqa: E402
+from infra.core.exit_codes import ExitCode  # noqa: E402
 from infra.core.stack_files import load_plan_for_stack  # noqa: E402
 from smoke.pixeltable_warmup import OVERLAP_ENV  # noqa: E402
 
@@ -331,7 +332,7 @@ def figure_detection() -> None:
                 [sys.executable, "-m", "smoke", "--env", "--stack", STACK, "--role", ROLE],
                 {**environ, env.ENDPOINT_URL: endpoint},
             )
-            if result.returncode != 1:
+            if result.returncode != ExitCode.FAILED:
                 _must(result, f"{name} endpoint run (expected exit 1)")
             rows.append((name, result.returncode, wall))
     table = Table(title="detection: smoke --env against a broken endpoint (whole process)")
@@ -416,7 +417,7 @@ def _growth_of_plans(tmp: Path) -> list[tuple[str, tuple[int, ...], list[float],
             argv = ["check", "--file", str(path)]
             with contextlib.redirect_stdout(io.StringIO()):
                 code = infra_main(argv)
-            if code != 0:
+            if code != ExitCode.OK:
                 raise SystemExit(f"infra check refused the generated plan {path.name} ({code})")
             with contextlib.redirect_stdout(io.StringIO()):
                 in_process.append(_best_of(3, lambda argv=argv: infra_main(argv)))
@@ -466,7 +467,7 @@ def _growth_of_audit() -> tuple[tuple[int, ...], list[float], list[int]]:
         argv = ["--stack", STACK]
         with contextlib.redirect_stdout(io.StringIO()):
             code = audit_main(argv, api_factory=world.api, env=world.env())
-        if code != 0:
+        if code != ExitCode.OK:
             raise SystemExit(f"the audit of {count} keys did not come out clean (exit {code})")
         with contextlib.redirect_stdout(io.StringIO()):
             seconds.append(
@@ -575,7 +576,7 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.baseline:
         baseline()
-        return 0
+        return ExitCode.OK
     figures, runs = args.only, args.runs
     if args.quick:
         runs = 1
@@ -595,7 +596,7 @@ def main(argv: list[str]) -> int:
     console.rule(f"summary ({time.perf_counter() - started:.0f} s)")
     for line in verdicts:
         console.print(line, markup=False, highlight=False)
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from infra.core.b2_facts import Capability
 from infra.core.expectations import Expectation
 from infra.core.plan_model import KeyPlan
 from infra.core.s3_operations import OPERATIONS, WITHOUT_S3_OPERATION
-from smoke.verdicts import Observation, Status, Verdict
+from smoke.verdicts import Observation, Result, Verdict
 
 NOT_PROBED_REASON = "not probed: a successful probe would change the bucket's settings"
 
@@ -31,7 +31,7 @@ class CapabilityLine:
     capability: str
     held: bool
     tried: list[dict[str, str]] = field(default_factory=list)
-    status: Status = Status.NOT_VERIFIABLE
+    status: Result = Result.NOT_VERIFIABLE
     reason: str = ""
 
     def as_json(self) -> dict[str, Any]:
@@ -49,11 +49,11 @@ class CapabilityLine:
         return "; ".join(parts) or self.reason
 
 
-def _worst(statuses: list[Status]) -> Status:
-    for status in (Status.FAILED, Status.NOT_VERIFIABLE):
+def _worst(statuses: list[Result]) -> Result:
+    for status in (Result.FAILED, Result.NOT_VERIFIABLE):
         if status in statuses:
             return status
-    return Status.PASSED
+    return Result.PASSED
 
 
 def _unprobed_reason(capability: Capability) -> str:
@@ -84,7 +84,7 @@ def capability_lines(key: KeyPlan, probed: list[Probed]) -> list[CapabilityLine]
         if rows:
             line.status = _worst([p.verdict.status for p in rows])
             line.reason = "; ".join(
-                p.verdict.message for p in rows if p.verdict.status is not Status.PASSED
+                p.verdict.message for p in rows if p.verdict.status is not Result.PASSED
             )
         else:
             line.reason = _unprobed_reason(capability)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from infra.core.exit_codes import ExitCode
 from infra.core.plan_model import StackPlan
 from infra.core.problems import PlanError
 from infra.core.stack_files import PROJECT_ROOT, load_plan_file, load_plan_for_stack
@@ -21,7 +22,7 @@ from infra.local.backend_choice import AUTO, BACKENDS
 from infra.local.model import LocalServerError
 from infra.local.run_guard import run_scope
 from smoke.context import LOCAL_MODEL, REAL_MODEL, SmokeContext, SmokeOptions
-from smoke.runner import EXIT_USAGE, run_suite
+from smoke.runner import run_suite
 from smoke.stack_outputs import bundle_for_role
 from smoke.target import (
     SmokeTarget,
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, PlanError, LocalServerError) as error:
         text = error.render() if isinstance(error, PlanError) else str(error)
         errors.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         errors.print("interrupted; local servers and Pixeltable were stopped", markup=False)
         return 130

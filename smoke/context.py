@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.core.redaction import redact
 from smoke.capability_report import Probed
 from smoke.probes import ProbeNames
 from smoke.s3_clients import RequestStats, make_client
@@ -81,10 +82,7 @@ class SmokeContext:
         return client
 
     def redact(self, text: str) -> str:
-        for secret in self.target.secrets:
-            if secret:
-                text = text.replace(secret, "****")
-        return text
+        return redact(text, self.target.secrets)
 
     def wants(self, group: str) -> bool:
         return not self.options.only or group in self.options.only

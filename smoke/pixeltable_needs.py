@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra.core.exit_codes import ExitCode
+from infra.core.redaction import redact
+
 ROOT = Path(__file__).resolve().parents[1]
 
 RESULT = "RESULT "
@@ -33,7 +36,7 @@ CHILD_TIMEOUT = 300
 def child(config: dict[str, Any]) -> dict[str, Any]:
     """One Pixeltable run with one key; every S3 call it makes is recorded per step."""
     from smoke.pixeltable_home import initialise_pixeltable, temporary_pixeltable_home
-    from smoke.pixeltable_roundtrip import redact, s3_environment
+    from smoke.pixeltable_roundtrip import s3_environment
     from smoke.s3_calls import recording_s3_calls
 
     secrets = (config["secret"],)
@@ -95,7 +98,7 @@ def _run_child(config: dict[str, Any]) -> dict[str, Any]:
     for line in result.stdout.splitlines():
         if line.startswith(RESULT):
             return json.loads(line[len(RESULT) :])
-    tail = (result.stdout + result.stderr)[-1500:].replace(config["secret"], "****")
+    tail = redact((result.stdout + result.stderr)[-1500:], (config["secret"],))
     raise SystemExit(f"child run failed (exit {result.returncode}):\n{tail}")
 
 
@@ -190,16 +193,16 @@ def print_table(results: list[dict[str, Any]]) -> None:
 def main() -> int:
     if sys.argv[1:] == ["--child"]:
         print(RESULT + json.dumps(child(json.loads(sys.stdin.read()))), flush=True)
-        return 0
+        return ExitCode.OK
     if sys.argv[1:]:
         print("usage: scripts/pixeltable-needs   (no arguments)", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     import pixeltable
 
     print(f"Pixeltable {pixeltable.__version__}; one child process per key")
     results = measure()
     print_table(results)
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

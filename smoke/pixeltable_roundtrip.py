@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from infra.core import runtime_env
+from infra.core.redaction import redact as scrub
 from smoke.media_fixtures import DOCUMENT_MARKERS, MediaFixture
 from smoke.pixeltable_home import initialise_pixeltable, read_postmaster_pid
 
@@ -51,7 +52,6 @@ CONFLICTING_ENV = (
     runtime_env.B2_PROFILE,
 )
 SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN")
-_SIGNED_QUERY = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'\"]+", re.I)
 
 
 class RoundTripError(Exception):
@@ -133,10 +133,7 @@ def s3_environment(
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
     """Scrub known secrets and signed-URL parameters; cap the length."""
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    text = _SIGNED_QUERY.sub(r"\1***", text)
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " [...]"
+    return scrub(text, secrets, limit=MAX_MESSAGE)
 
 
 def directory_name(run_prefix: str) -> str:

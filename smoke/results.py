@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smoke.capability_report import CapabilityLine
-
-
-class Result(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    NOT_VERIFIABLE = "not verifiable"
-    NOT_RUN = "not run"
-
+from smoke.verdicts import SMOKE_RESULTS, Result
 
 STYLE = {
     Result.PASSED: "green",
@@ -58,7 +50,7 @@ def print_progress(console: Console, check: CheckResult) -> None:
 
 
 def counts(results: list[CheckResult]) -> dict[str, int]:
-    return {r.value: sum(1 for c in results if c.result is r) for r in Result}
+    return {r.value: sum(1 for c in results if c.result is r) for r in SMOKE_RESULTS}
 
 
 def print_summary(console: Console, results: list[CheckResult], facts: dict[str, Any]) -> None:
@@ -87,7 +79,7 @@ def print_capabilities(console: Console, lines: list[CapabilityLine]) -> None:
     for column in ("capability", "plan", "verdict", "operations tried: answer"):
         table.add_column(column, overflow="fold")
     for line in lines:
-        verdict = Result(line.status.value)
+        verdict = line.status
         table.add_row(
             line.capability,
             "held" if line.held else "-",

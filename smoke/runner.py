@@ -9,15 +9,16 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from infra.core.exit_codes import ExitCode
 from smoke.capability_report import capability_lines
 from smoke.cleanup import remove_run_objects
 from smoke.context import SmokeContext
 from smoke.pixeltable_warmup import close_warmup
 from smoke.plugin import SmokePlugin
-from smoke.results import Result, print_capabilities, print_summary, write_json
+from smoke.results import print_capabilities, print_summary, write_json
+from smoke.verdicts import Result
 
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
-EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _scrub_file(path: Path, context: SmokeContext) -> None:
@@ -84,7 +85,7 @@ def run_suite(
     internal = int(status) not in (0, 1, 5)
     if internal:
         console.print(f"[bold red]the smoke runner itself failed (pytest exit {int(status)})[/]")
-    exit_code = EXIT_FAILED if failed or internal or not plugin.results else EXIT_PASSED
+    exit_code = ExitCode.FAILED if failed or internal or not plugin.results else ExitCode.OK
     facts = _facts(context)
     key = context.target.key_plan
     capabilities = capability_lines(key, context.probed) if key and context.probed else []

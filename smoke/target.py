@@ -18,7 +18,7 @@ from infra.core.plan_model import KeyPlan, StackPlan
 
 if TYPE_CHECKING:
     from infra.local import LocalDeployment
-from infra.core.runtime_env import KeyPair as Credentials
+from infra.core.runtime_env import KeyPair
 
 B2_HOST_SUFFIX = ".backblazeb2.com"
 DEFAULT_SIGNING_REGION = "us-east-1"
@@ -26,6 +26,7 @@ UNENFORCED_VARIABLE = "PXB2_UNENFORCED"
 OTHER_BUCKET_VARIABLE = "PXB2_OTHER_BUCKET"
 # Set (to the reason) where B2's S3 API is served without its native API: the B2 twin.
 NATIVE_API_VARIABLE = "PXB2_NO_NATIVE_API"
+Credentials = KeyPair  # the name tests/reliability/matrix.py imports; drop once it imports KeyPair
 
 
 class UsageError(Exception):
@@ -39,7 +40,7 @@ class SmokeTarget:
     region: str
     bucket: str
     role: str
-    credentials: Credentials = field(repr=False)
+    credentials: KeyPair = field(repr=False)
     plan: StackPlan | None = None
     other_bucket: str | None = None
     unenforced: frozenset[str] = frozenset()
@@ -165,7 +166,7 @@ def target_from_environment(
         region=region_for(endpoint, environ.get(env.REGION)),
         bucket=environ[env.BUCKET],
         role=role,
-        credentials=Credentials(environ[env.ACCESS_KEY_ID], environ[env.SECRET_ACCESS_KEY]),
+        credentials=KeyPair(environ[env.ACCESS_KEY_ID], environ[env.SECRET_ACCESS_KEY]),
         plan=plan,
         other_bucket=environ.get(OTHER_BUCKET_VARIABLE) or None,
         unenforced=parse_unenforced(environ.get(UNENFORCED_VARIABLE)),

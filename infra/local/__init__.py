@@ -7,13 +7,12 @@ restrictions the server cannot enforce (`LocalDeployment.unenforced`).
 
 from infra.local.backend_choice import select_backend
 from infra.local.deployment import local_deployment
-from infra.local.model import LocalDeployment, LocalServerError, RoleCredentials
+from infra.local.model import LocalDeployment, LocalServerError
 from infra.local.s3_client import client_config, client_for, s3_client
 
 __all__ = [
     "LocalDeployment",
     "LocalServerError",
-    "RoleCredentials",
     "client_config",
     "client_for",
     "local_deployment",

@@ -7,11 +7,12 @@ import secrets
 from collections.abc import Iterator
 
 from infra.core.plan_model import StackPlan
+from infra.core.runtime_env import KeyPair
 from infra.local import capabilities
 from infra.local.apply import apply_plan
 from infra.local.backend_choice import CONTAINER, select_backend
 from infra.local.bucket_settings import decoy_bucket_name, local_bucket_name
-from infra.local.model import LocalDeployment, LocalServerError, RoleCredentials, new_credentials
+from infra.local.model import LocalDeployment, LocalServerError, new_credentials
 from infra.local.s3_client import s3_client
 from infra.local.seaweed_access import bucket_policy, identities_document
 from infra.local.weed_container import LOCAL_IMAGE, WeedContainer
@@ -51,7 +52,7 @@ def plan_notes(plan: StackPlan, bucket: str) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _names(plan: StackPlan) -> tuple[str, str, dict[str, RoleCredentials], RoleCredentials]:
+def _names(plan: StackPlan) -> tuple[str, str, dict[str, KeyPair], KeyPair]:
     token = secrets.token_hex(3)
     bucket = local_bucket_name(plan, token)
     credentials = {role: new_credentials() for role in plan.roles}

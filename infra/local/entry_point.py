@@ -6,10 +6,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from infra.core.exit_codes import ExitCode
 from infra.local.model import LocalServerError
 from infra.local.run_guard import run_scope
-
-EXIT_BACKEND = 2
 
 
 def run_entry_point(main: Callable[[], int]) -> int:
@@ -19,4 +18,4 @@ def run_entry_point(main: Callable[[], int]) -> int:
             return main()
         except LocalServerError as error:
             print(f"error: {error}", file=sys.stderr)
-            return EXIT_BACKEND
+            return ExitCode.USAGE

@@ -21,9 +21,6 @@ class LocalServerError(Exception):
     """A local S3 server could not be found, started, configured or stopped."""
 
 
-RoleCredentials = KeyPair  # one role's local key; the same shape B2 keys have
-
-
 @dataclass(frozen=True)
 class LocalDeployment:
     """A running local S3 server with the stack plan applied to it."""
@@ -33,8 +30,8 @@ class LocalDeployment:
     region: str
     bucket: str
     other_bucket: str
-    credentials: Mapping[str, RoleCredentials]
-    admin: RoleCredentials
+    credentials: Mapping[str, KeyPair]
+    admin: KeyPair
     unenforced: frozenset[str]
     notes: tuple[str, ...]
     server_pid: int | None  # the `weed` process (seaweedfs backend)
@@ -47,17 +44,9 @@ class LocalDeployment:
         return (self.admin.secret_access_key, *roles)
 
 
-def new_credentials(prefix: str = "PXB2") -> RoleCredentials:
+def new_credentials(prefix: str = "PXB2") -> KeyPair:
     """A random key pair for one run (never reused, never derived from the plan)."""
     body = "".join(
         secrets.choice(ACCESS_KEY_ALPHABET) for _ in range(ACCESS_KEY_LENGTH - len(prefix))
     )
-    return RoleCredentials(prefix + body, secrets.token_urlsafe(SECRET_BYTES))
-
-
-def redact(text: str, secret_values: tuple[str, ...] | list[str]) -> str:
-    """`text` with every known secret replaced by ****."""
-    for value in secret_values:
-        if value:
-            text = text.replace(value, "****")
-    return text
+    return KeyPair(prefix + body, secrets.token_urlsafe(SECRET_BYTES))

@@ -7,7 +7,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from infra.local.model import LocalDeployment, RoleCredentials
+from infra.core.runtime_env import KeyPair
+from infra.local.model import LocalDeployment
 from infra.s3_config import b2_safe_config
 
 CONNECT_TIMEOUT = 2.0
@@ -27,7 +28,7 @@ def client_config(
 def s3_client(
     endpoint: str,
     region: str,
-    credentials: RoleCredentials,
+    credentials: KeyPair,
     *,
     connect_timeout: float = CONNECT_TIMEOUT,
     read_timeout: float = READ_TIMEOUT,

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.core.plan_model import KeyPlan, StackPlan
+from infra.core.runtime_env import KeyPair
 from infra.local.capabilities import CAPABILITY_MAP, LIST_ACTIONS, On
-from infra.local.model import LocalServerError, RoleCredentials
+from infra.local.model import LocalServerError
 
 # SeaweedFS 4.48 puts identities from -s3.config into this account; bucket policies
 # name them as arn:aws:iam::<account>:user/<identity name>.
@@ -61,7 +62,7 @@ def weed_actions(key: KeyPlan, bucket: str) -> list[str]:
 
 
 def role_identities(
-    plan: StackPlan, bucket: str, credentials: Mapping[str, RoleCredentials], tag: str = ""
+    plan: StackPlan, bucket: str, credentials: Mapping[str, KeyPair], tag: str = ""
 ) -> list[dict[str, Any]]:
     """One identity per role of the plan, scoped to `bucket`."""
     return [
@@ -72,7 +73,7 @@ def role_identities(
     ]
 
 
-def identity_entry(name: str, creds: RoleCredentials, actions: list[str]) -> dict[str, Any]:
+def identity_entry(name: str, creds: KeyPair, actions: list[str]) -> dict[str, Any]:
     """One identity of the `-s3.config` file."""
     return {
         "name": name,
@@ -84,8 +85,8 @@ def identity_entry(name: str, creds: RoleCredentials, actions: list[str]) -> dic
 def identities_document(
     plan: StackPlan,
     bucket: str,
-    credentials: Mapping[str, RoleCredentials],
-    admin: RoleCredentials,
+    credentials: Mapping[str, KeyPair],
+    admin: KeyPair,
 ) -> dict[str, Any]:
     """The `-s3.config` JSON: one identity per role plus the admin identity."""
     identities = [identity_entry(ADMIN_IDENTITY, admin, ["Admin"])]

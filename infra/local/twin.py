@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.core.exit_codes import ExitCode
 from infra.core.plan_model import StackPlan
 from infra.core.runtime_env import KeyPair
 from infra.local import twin_core
@@ -160,7 +161,7 @@ def _serve_until_stopped(stack_file: Path, workdir: Path) -> int:
             sys.stdout.flush()
             threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
             stop.wait()
-    return 0
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------- outside: the run
@@ -360,13 +361,13 @@ def main(argv: list[str] | None = None) -> int:
             return twin.run(command, args.role).returncode
     except PlanError as error:
         print(error.render(), file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except TwinError as error:
         print(f"twin: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except FileNotFoundError as error:
         print(f"twin: command not found: {error.filename}. Fix: check the command", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
 
 
 if __name__ == "__main__":

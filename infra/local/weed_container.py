@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.local.model import LocalServerError, RoleCredentials, redact
+from infra.core.redaction import redact
+from infra.core.runtime_env import KeyPair
+from infra.local.model import LocalServerError
 from infra.local.run_guard import forget, guard
 from infra.local.weed_process import (
     DEFAULT_START_TIMEOUT,
@@ -198,7 +200,7 @@ class WeedContainer:
     def start(
         cls,
         identities: dict[str, Any],
-        admin: RoleCredentials,
+        admin: KeyPair,
         *,
         secrets: tuple[str, ...] = (),
         timeout: float = DEFAULT_START_TIMEOUT,

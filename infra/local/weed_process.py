@@ -29,7 +29,9 @@ from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.local.model import LocalServerError, RoleCredentials, redact
+from infra.core.redaction import redact
+from infra.core.runtime_env import KeyPair
+from infra.local.model import LocalServerError
 from infra.local.run_guard import SOCKET_PATH_MAX, forget, guard
 from infra.local.s3_client import s3_client
 
@@ -194,7 +196,7 @@ def _write_private(path: Path, content: str) -> None:
 
 def await_ready(
     endpoint: str,
-    admin: RoleCredentials,
+    admin: KeyPair,
     timeout: float,
     *,
     exit_code: Callable[[], int | None],
@@ -341,7 +343,7 @@ class WeedServer:
     def start(
         cls,
         identities: dict[str, Any],
-        admin: RoleCredentials,
+        admin: KeyPair,
         *,
         secrets: tuple[str, ...] = (),
         timeout: float = DEFAULT_START_TIMEOUT,
@@ -392,7 +394,7 @@ class WeedServer:
         atexit.register(server.stop)
         return server
 
-    def _await_ready(self, admin: RoleCredentials, timeout: float) -> None:
+    def _await_ready(self, admin: KeyPair, timeout: float) -> None:
         await_ready(
             self.endpoint,
             admin,

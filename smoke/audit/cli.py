@@ -16,8 +16,10 @@ from pathlib import Path
 from rich.console import Console
 
 from infra.core import b2_facts as b2
+from infra.core.exit_codes import ExitCode
 from infra.core.plan_model import StackPlan
 from infra.core.problems import PlanError
+from infra.core.redaction import Redactor
 from infra.core.stack_files import load_plan_file, load_plan_for_stack
 from smoke.audit.compare import (
     DEFAULT_EXPIRY_TOLERANCE_SECONDS,
@@ -33,7 +35,6 @@ from smoke.audit.credentials import (
     credentials_from,
     read_keys_file,
 )
-from smoke.audit.findings import EXIT_FINDINGS, EXIT_USAGE
 from smoke.audit.reader import (
     AUDITOR_CAPABILITIES,
     ApiFactory,
@@ -42,7 +43,7 @@ from smoke.audit.reader import (
     read_state,
     utc_now,
 )
-from smoke.audit.report import Redactor, json_text, junit_text, print_terminal, redact_result
+from smoke.audit.report import json_text, junit_text, print_terminal, redact_result
 
 REPORT_WIDTH = 160  # CI logs are not terminals: wide enough for the findings table
 
@@ -208,7 +209,7 @@ def main(
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse already printed the usage error
-        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+        return stop.code if isinstance(stop.code, int) else ExitCode.USAGE
     width = None if sys.stdout.isatty() else REPORT_WIDTH
     out, err = Console(width=width), Console(stderr=True, width=width)
     environment = os.environ if env is None else env
@@ -245,7 +246,7 @@ def main(
             _write(args.junit_xml, junit_text(result))
     except PlanError as error:
         err.print(redact(error.render()), markup=False, highlight=False, soft_wrap=True)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except CredentialError as error:
         lines = "\n".join(f"  - {redact(p)}" for p in error.problems)
         err.print(
@@ -254,17 +255,17 @@ def main(
             highlight=False,
             soft_wrap=True,
         )
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except ReadError as error:
         text = redact(str(error))
         if "Fix:" not in text:
             text += f". {UNREACHABLE_FIX}"
         err.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except UsageProblem as error:
         err.print(f"error: {redact(str(error))}", markup=False, highlight=False, soft_wrap=True)
-        return EXIT_USAGE
-    if args.fail_on_warnings and result.exit_code == 0 and result.warnings:
+        return ExitCode.USAGE
+    if args.fail_on_warnings and result.exit_code == ExitCode.OK and result.warnings:
         err.print(
             f"error: {len(result.warnings)} warning(s), and --fail-on-warnings makes them fail "
             "this run. Fix: act on each one (see 'what to do' above) before it becomes an error",
@@ -272,5 +273,5 @@ def main(
             highlight=False,
             soft_wrap=True,
         )
-        return EXIT_FINDINGS
+        return ExitCode.FAILED
     return result.exit_code

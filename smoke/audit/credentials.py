@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.core.redaction import MASK
+
 ACCOUNT_KEY_ID = "B2_APPLICATION_KEY_ID"
 ACCOUNT_KEY = "B2_APPLICATION_KEY"
 ROLE_VARIABLE_PREFIX = "PXB2_"
@@ -36,7 +38,7 @@ class Secret:
         return self._value
 
     def __repr__(self) -> str:
-        return "Secret('***')"
+        return f"Secret({MASK!r})"
 
     __str__ = __repr__
 

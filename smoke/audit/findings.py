@@ -6,19 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+from infra.core.exit_codes import ExitCode
+from smoke.verdicts import Result
 
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
-
-
-class Status(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"  # at least one error
-    WARNED = "warned"  # warnings only
-    SKIPPED = "skipped"  # not observable with the credentials given: never a pass
 
 
 @dataclass(frozen=True)
@@ -44,14 +38,14 @@ class Check:
     skipped_reason: str | None = None
 
     @property
-    def status(self) -> Status:
+    def status(self) -> Result:
         if self.skipped_reason is not None:
-            return Status.SKIPPED
+            return Result.SKIPPED
         if any(f.severity is Severity.ERROR for f in self.findings):
-            return Status.FAILED
+            return Result.FAILED
         if self.findings:
-            return Status.WARNED
-        return Status.PASSED
+            return Result.WARNED
+        return Result.PASSED
 
 
 class CheckList:
@@ -87,12 +81,12 @@ class AuditResult:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.WARNING)
 
-    def count(self, status: Status) -> int:
+    def count(self, status: Result) -> int:
         return sum(1 for c in self.checks if c.status is status)
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.errors else EXIT_CLEAN
+    def exit_code(self) -> ExitCode:
+        return ExitCode.FAILED if self.errors else ExitCode.OK
 
     def check(self, check_id: str) -> Check:
         for check in self.checks:

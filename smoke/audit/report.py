@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -16,27 +15,16 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from smoke.audit.findings import AuditResult, Check, Finding, Severity, Status
+from infra.core.redaction import Redactor
+from smoke.audit.findings import AuditResult, Check, Finding, Severity
+from smoke.verdicts import AUDIT_RESULTS, Result
 
-REDACTED = "***"
 STATUS_STYLE = {
-    Status.PASSED: ("ok", "green"),
-    Status.FAILED: ("FAIL", "bold red"),
-    Status.WARNED: ("warn", "yellow"),
-    Status.SKIPPED: ("not checked", "dim"),
+    Result.PASSED: ("ok", "green"),
+    Result.FAILED: ("FAIL", "bold red"),
+    Result.WARNED: ("warn", "yellow"),
+    Result.SKIPPED: ("not checked", "dim"),
 }
-
-
-class Redactor:
-    """Replaces every known secret (longest first) in a text."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
 
 
 def redact_result(result: AuditResult, redact: Redactor) -> AuditResult:
@@ -71,9 +59,9 @@ def _plural(count: int, noun: str) -> str:
 
 def summary_line(result: AuditResult) -> str:
     return (
-        f"{len(result.checks)} checks: {result.count(Status.PASSED)} passed, "
-        f"{result.count(Status.FAILED)} failed, {result.count(Status.WARNED)} with warnings, "
-        f"{result.count(Status.SKIPPED)} not checked; "
+        f"{len(result.checks)} checks: {result.count(Result.PASSED)} passed, "
+        f"{result.count(Result.FAILED)} failed, {result.count(Result.WARNED)} with warnings, "
+        f"{result.count(Result.SKIPPED)} not checked; "
         f"{_plural(len(result.errors), 'error')}, {_plural(len(result.warnings), 'warning')}"
     )
 
@@ -143,7 +131,7 @@ def to_json(result: AuditResult) -> dict[str, Any]:
         "exitCode": result.exit_code,
         "summary": {
             "checks": len(result.checks),
-            **{status.value: result.count(status) for status in Status},
+            **{status.value: result.count(status) for status in AUDIT_RESULTS},
             "errors": len(result.errors),
             "warnings": len(result.warnings),
         },
@@ -179,9 +167,9 @@ def junit_text(result: AuditResult) -> str:
         "testsuite",
         name=f"b2-audit.{result.stack}",
         tests=str(len(result.checks)),
-        failures=str(result.count(Status.FAILED)),
+        failures=str(result.count(Result.FAILED)),
         errors="0",
-        skipped=str(result.count(Status.SKIPPED)),
+        skipped=str(result.count(Result.SKIPPED)),
         timestamp=result.observed_at,
     )
     for c in result.checks:
@@ -189,15 +177,15 @@ def junit_text(result: AuditResult) -> str:
         case = ET.SubElement(
             suite, "testcase", classname=f"b2-audit.{result.stack}.{group}", name=name
         )
-        if c.status is Status.SKIPPED:
+        if c.status is Result.SKIPPED:
             ET.SubElement(case, "skipped", message=c.skipped_reason or "")
-        elif c.status is Status.FAILED:
+        elif c.status is Result.FAILED:
             errors = [f for f in c.findings if f.severity is Severity.ERROR]
             failure = ET.SubElement(
                 case, "failure", message="; ".join(f.summary for f in errors), type="error"
             )
             failure.text = "\n".join(_finding_text(f) for f in c.findings)
-        elif c.status is Status.WARNED:
+        elif c.status is Result.WARNED:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(_finding_text(f) for f in c.findings)
     root = ET.Element("testsuites")

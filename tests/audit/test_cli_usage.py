@@ -14,10 +14,10 @@ import yaml
 from b2sdk.v3 import B2Api, B2HttpApiConfig, InMemoryAccountInfo, RawSimulator
 from b2sdk.v3.exception import B2ConnectionError
 
+from infra.core.exit_codes import ExitCode
 from infra.core.stack_files import PROJECT_ROOT
 from smoke.audit.cli import main
 from smoke.audit.credentials import ACCOUNT_KEY, ACCOUNT_KEY_ID, role_variables
-from smoke.audit.findings import EXIT_CLEAN, EXIT_USAGE
 
 
 def _fail_if_called() -> B2Api:
@@ -28,7 +28,7 @@ def _usage(capsys, argv: list[str], env: dict[str, str], **kwargs) -> str:
     kwargs.setdefault("api_factory", _fail_if_called)
     code = main(argv, env=env, **kwargs)
     captured = capsys.readouterr()
-    assert code == EXIT_USAGE, captured
+    assert code == ExitCode.USAGE, captured
     assert "Traceback" not in captured.out + captured.err
     return captured.err
 
@@ -100,7 +100,7 @@ def test_keys_json_supplies_role_keys(capsys, world, tmp_path: Path) -> None:
         json.dumps({r: {"keyId": k.key_id, "key": k.secret} for r, k in w.roles.items()})
     )
     code = main(["--stack", "dev", "--keys-json", str(keys)], api_factory=w.api, env={})
-    assert code == EXIT_CLEAN, capsys.readouterr()
+    assert code == ExitCode.OK, capsys.readouterr()
 
 
 def test_keys_json_problems(capsys, tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_module_entry_point_exits_2_without_traceback() -> None:
         timeout=120,
         check=False,
     )
-    assert done.returncode == EXIT_USAGE, done
+    assert done.returncode == ExitCode.USAGE, done
     assert "Traceback" not in done.stderr
     assert "PXB2_APP_KEY_ID" in done.stderr
 

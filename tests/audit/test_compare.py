@@ -10,9 +10,9 @@ import pytest
 from b2sdk.v3 import LifecycleRule
 
 from infra.core import b2_facts as b2
+from infra.core.exit_codes import ExitCode
 from infra.core.plan_model import StackPlan
 from smoke.audit.compare import LIFECYCLE_FIELDS, AuditSettings, audit
-from smoke.audit.findings import EXIT_CLEAN, EXIT_FINDINGS, Status
 from smoke.audit.observed import (
     BucketAbsent,
     BucketRef,
@@ -26,6 +26,7 @@ from smoke.audit.observed import (
     ObservedState,
     Unreadable,
 )
+from smoke.verdicts import Result
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 BUCKET_ID = "bucket-id-1"
@@ -122,8 +123,8 @@ def plan(request, plans) -> StackPlan:
 def test_plan_derived_state_is_clean(plan: StackPlan) -> None:
     result = audit(plan, observed_from_plan(plan))
     assert result.findings == ()
-    assert {c.status for c in result.checks} == {Status.PASSED}
-    assert result.exit_code == EXIT_CLEAN
+    assert {c.status for c in result.checks} == {Result.PASSED}
+    assert result.exit_code == ExitCode.OK
 
 
 def test_reader_field_names_are_b2sdks_lifecycle_fields() -> None:
@@ -158,10 +159,10 @@ def test_expiring_soon_threshold_is_configurable(plans) -> None:
     plan = plans("dev")
     state = _with_listed(observed_from_plan(plan), "id-smoke", expires_at=NOW + timedelta(days=10))
     warned = audit(plan, state, settings=AuditSettings(expiry_warning_days=14))
-    assert warned.check("key.smoke.expiry").status is Status.WARNED
-    assert warned.exit_code == EXIT_CLEAN
+    assert warned.check("key.smoke.expiry").status is Result.WARNED
+    assert warned.exit_code == ExitCode.OK
     quiet = audit(plan, state, settings=AuditSettings(expiry_warning_days=9))
-    assert quiet.check("key.smoke.expiry").status is Status.PASSED
+    assert quiet.check("key.smoke.expiry").status is Result.PASSED
 
 
 def test_expired_key_is_an_error(plans) -> None:
@@ -169,7 +170,7 @@ def test_expired_key_is_an_error(plans) -> None:
     state = _with_listed(observed_from_plan(plan), "id-smoke", expires_at=NOW - timedelta(hours=1))
     result = audit(plan, state)
     assert _summaries(result, "key.smoke.expiry") == ["key has expired"]
-    assert result.exit_code == EXIT_FINDINGS
+    assert result.exit_code == ExitCode.FAILED
 
 
 def test_key_restricted_to_a_deleted_bucket(plans) -> None:
@@ -193,25 +194,25 @@ def test_unreadable_values_are_skipped_never_passed(plans) -> None:
     )
     result = audit(plan, dataclasses.replace(state, bucket=bucket))
     for check in ("bucket.encryption", "bucket.file-lock", "bucket.default-retention"):
-        assert result.check(check).status is Status.SKIPPED
+        assert result.check(check).status is Result.SKIPPED
         assert result.check(check).skipped_reason == "no key"
     unreadable = audit(plan, dataclasses.replace(state, bucket=Unreadable("nobody may list it")))
     bucket_checks = [c for c in unreadable.checks if c.check_id.startswith("bucket.")]
     assert bucket_checks
-    assert all(c.status is Status.SKIPPED for c in bucket_checks)
+    assert all(c.status is Result.SKIPPED for c in bucket_checks)
 
 
 def test_absent_bucket_fails_once_and_skips_the_rest(plans) -> None:
     plan = plans("dev")
     state = dataclasses.replace(observed_from_plan(plan), bucket=BucketAbsent("the account key"))
     result = audit(plan, state)
-    assert result.check("bucket.exists").status is Status.FAILED
+    assert result.check("bucket.exists").status is Result.FAILED
     others = [
         c
         for c in result.checks
         if c.check_id.startswith("bucket.") and c.check_id != "bucket.exists"
     ]
-    assert all(c.status is Status.SKIPPED for c in others)
+    assert all(c.status is Result.SKIPPED for c in others)
 
 
 def test_retention_lengthened_and_unit_change(plans) -> None:
@@ -249,7 +250,7 @@ def test_same_days_in_other_units_is_a_warning() -> None:
         plan,
         dataclasses.replace(state, bucket=dataclasses.replace(state.bucket, file_lock=in_days)),
     )
-    assert result.check("bucket.default-retention").status is Status.WARNED
+    assert result.check("bucket.default-retention").status is Result.WARNED
 
 
 def test_cors_rules_compared_by_name_and_content(plans) -> None:
@@ -266,10 +267,10 @@ def test_cors_rules_compared_by_name_and_content(plans) -> None:
     )
     plan = base.model_copy(update={"bucket": base.bucket.model_copy(update={"cors": (rule,)})})
     state = observed_from_plan(plan)
-    assert audit(plan, state).check("bucket.cors").status is Status.PASSED
+    assert audit(plan, state).check("bucket.cors").status is Result.PASSED
     reordered = dataclasses.replace(state.bucket.cors[0], allowed_operations=("s3_head", "s3_get"))
     same = dataclasses.replace(state, bucket=dataclasses.replace(state.bucket, cors=(reordered,)))
-    assert audit(plan, same).check("bucket.cors").status is Status.PASSED
+    assert audit(plan, same).check("bucket.cors").status is Result.PASSED
     wider = dataclasses.replace(state.bucket.cors[0], allowed_origins=("*",))
     extra = dataclasses.replace(wider, cors_rule_name="debug")
     drifted = dataclasses.replace(
@@ -289,9 +290,9 @@ def test_bucket_info_drift_is_a_warning(plans) -> None:
     state = observed_from_plan(plan)
     bucket = dataclasses.replace(state.bucket, bucket_info=())
     result = audit(plan, dataclasses.replace(state, bucket=bucket))
-    assert result.check("bucket.info").status is Status.WARNED
+    assert result.check("bucket.info").status is Result.WARNED
     assert len(result.check("bucket.info").findings) == len(plan.bucket.bucket_info)
-    assert result.exit_code == EXIT_CLEAN
+    assert result.exit_code == ExitCode.OK
 
 
 def test_file_lock_on_when_planned_off_is_a_warning(plans) -> None:
@@ -302,7 +303,7 @@ def test_file_lock_on_when_planned_off_is_a_warning(plans) -> None:
     result = audit(
         plan, dataclasses.replace(state, bucket=dataclasses.replace(state.bucket, file_lock=lock))
     )
-    assert result.check("bucket.file-lock").status is Status.WARNED
+    assert result.check("bucket.file-lock").status is Result.WARNED
 
 
 def test_audit_key_itself_is_not_unmanaged(plans) -> None:

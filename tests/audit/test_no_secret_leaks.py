@@ -14,6 +14,7 @@ import pytest
 from b2sdk.v3 import B2Api, B2HttpApiConfig, InMemoryAccountInfo, RawSimulator
 from b2sdk.v3.exception import InvalidAuthToken
 
+from infra.core.exit_codes import ExitCode
 from smoke.audit.cli import main
 from smoke.audit.credentials import (
     ACCOUNT_KEY,
@@ -24,7 +25,6 @@ from smoke.audit.credentials import (
     parse_keys_document,
     role_variables,
 )
-from smoke.audit.findings import EXIT_FINDINGS, EXIT_USAGE
 from tests.audit.world import SENTINEL, World
 
 
@@ -53,7 +53,7 @@ def test_reports_and_logs_hold_no_secret(world, run_audit, debug_logs) -> None:
     _, key_name = role_variables("readonly")
     env[key_name] = f"{SENTINEL}wrong-readonly-secret"  # the auth-failure path
     run = run_audit(w, env=env)
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
     assert run.findings("key.readonly.authorise")
     assert_no_secret(w, run.out, run.err, run.json_text, run.junit_text, debug_logs.text)
     assert debug_logs.records, "b2sdk's debug logging was not captured"
@@ -64,7 +64,7 @@ def test_refused_account_key_message_holds_no_secret(world, capsys, debug_logs) 
     env = w.env() | {ACCOUNT_KEY: f"{SENTINEL}wrong-account-secret"}
     code = main(["--stack", "dev"], api_factory=w.api, env=env)
     captured = capsys.readouterr()
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert "refused the account key" in captured.err
     assert_no_secret(w, captured.out, captured.err, debug_logs.text)
 
@@ -86,7 +86,7 @@ def test_secret_echoed_by_b2_is_redacted_in_every_report(world, run_audit, monke
     w = world("dev").provision()
     monkeypatch.setattr(w, "api", _echo_factory)
     run = run_audit(w, env=w.env(account=False))
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
     actual = run.findings("key.app.authorise")[0]["actual"]
     assert "bad secret ***" in actual  # the message survives, the secret does not
     assert_no_secret(w, run.out, run.err, run.json_text, run.junit_text)
@@ -96,7 +96,7 @@ def test_secret_echoed_for_the_account_key_is_redacted(world, capsys) -> None:
     w = world("dev").provision()
     code = main(["--stack", "dev"], api_factory=_echo_factory, env=w.env())
     captured = capsys.readouterr()
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert "bad secret ***" in captured.err
     assert_no_secret(w, captured.out, captured.err)
 
@@ -132,7 +132,7 @@ def test_keys_file_errors_hold_no_secret(world, capsys, tmp_path: Path) -> None:
     broken.write_text(json.dumps({"app": {"keyId": "x", "key": secret}})[:-1])  # truncated JSON
     code = main(["--stack", "dev", "--keys-json", str(broken)], env={})
     captured = capsys.readouterr()
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert_no_secret(w, captured.out, captured.err)
 
 

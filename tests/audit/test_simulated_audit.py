@@ -8,7 +8,7 @@ import pytest
 from b2sdk.v3 import SSE_NONE
 
 from infra.core import b2_facts as b2
-from smoke.audit.findings import EXIT_CLEAN, EXIT_FINDINGS
+from infra.core.exit_codes import ExitCode
 from tests.audit.conftest import Run
 from tests.audit.world import World, default_retention, lifecycle_rules
 
@@ -40,7 +40,7 @@ def _testcase(run: Run, check: str):
 def test_planned_state_audits_clean(world: Callable[[str], World], run_audit, stack: str) -> None:
     w = world(stack).provision()
     run = run_audit(w)
-    assert run.code == EXIT_CLEAN, run.out
+    assert run.code == ExitCode.OK, run.out
     assert run.report is not None
     assert run.report["findings"] == []
     statuses = {c["id"]: c["status"] for c in run.report["checks"]}
@@ -66,7 +66,7 @@ def test_without_account_key_unobservable_checks_are_skipped_not_passed(
 ) -> None:
     w = world(stack).provision()
     run = run_audit(w, env=w.env(account=False))
-    assert run.code == EXIT_CLEAN
+    assert run.code == ExitCode.OK
     for role in w.plan.roles:
         assert run.status(f"key.{role}.capabilities") == "passed"
         assert run.status(f"key.{role}.expiry") == "skipped"
@@ -104,7 +104,7 @@ def test_extra_capability_is_over_privileged(world, run_audit) -> None:
     assert extra in finding["actual"]
     assert extra not in finding["planned"]
     assert run.only_failing() == {"key.app.capabilities"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
     assert _testcase(run, "key.app.capabilities").find("failure") is not None
 
 
@@ -117,7 +117,7 @@ def test_missing_capability_is_under_privileged(world, run_audit) -> None:
     finding = _one(run, "key.smoke.capabilities", "under-privileged")
     assert dropped in finding["summary"]
     assert run.only_failing() == {"key.smoke.capabilities"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_key_restricted_to_another_bucket(world, run_audit) -> None:
@@ -131,14 +131,14 @@ def test_key_restricted_to_another_bucket(world, run_audit) -> None:
     assert w.plan.bucket.name in finding["planned"]
     # the stray key also shares the planned name: the inventory notices the duplicate
     _one(run, "account.planned-key.app", "share the planned name", severity="warning")
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_key_without_bucket_restriction(world, run_audit) -> None:
     w = world("dev").provision(key_changes={"smoke": {"bucket_ids": None}})
     run = run_audit(w)
     _one(run, "key.smoke.bucket", "not restricted to a bucket")
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_wrong_name_prefix(world, run_audit, make_prefix, summary: str) -> None:
     finding = _one(run, "key.readonly.name-prefix", summary)
     assert repr(planned) in finding["planned"]
     assert run.only_failing() == {"key.readonly.name-prefix"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_lifecycle_rule_changed(world, run_audit) -> None:
@@ -175,7 +175,7 @@ def test_lifecycle_rule_changed(world, run_audit) -> None:
     assert finding["field"].endswith(".daysFromHidingToDeleting")
     assert finding["actual"] == f"{changed['daysFromHidingToDeleting']} days"
     assert run.only_failing() == {check}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_lifecycle_rule_missing(world, run_audit) -> None:
@@ -187,7 +187,7 @@ def test_lifecycle_rule_missing(world, run_audit) -> None:
     check = f"bucket.lifecycle.{dropped['fileNamePrefix']}"
     _one(run, check, "lifecycle rule missing")
     assert run.only_failing() == {check}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_unplanned_lifecycle_rule(world, run_audit) -> None:
@@ -200,7 +200,7 @@ def test_unplanned_lifecycle_rule(world, run_audit) -> None:
     run = run_audit(w)
     finding = _one(run, "bucket.lifecycle.unplanned", "unplanned lifecycle rule")
     assert "unplanned/" in finding["field"]
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_file_lock_off(world, run_audit) -> None:
@@ -211,7 +211,7 @@ def test_file_lock_off(world, run_audit) -> None:
     _one(run, "bucket.file-lock", "file lock off")
     _one(run, "bucket.default-retention", "default retention off")
     assert run.only_failing() == {"bucket.file-lock", "bucket.default-retention"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_retention_shortened(world, run_audit) -> None:
@@ -222,7 +222,7 @@ def test_retention_shortened(world, run_audit) -> None:
     period = w.plan.object_lock.period
     assert f"{period.duration - 1} {period.unit}" in finding["actual"]
     assert run.only_failing() == {"bucket.default-retention"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_encryption_off(world, run_audit) -> None:
@@ -234,7 +234,7 @@ def test_encryption_off(world, run_audit) -> None:
     finding = _one(run, "bucket.encryption", "default encryption off")
     assert finding["actual"] == "none"
     assert run.only_failing() == {"bucket.encryption"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_bucket_made_public(world, run_audit) -> None:
@@ -244,7 +244,7 @@ def test_bucket_made_public(world, run_audit) -> None:
     finding = _one(run, "bucket.type", "bucket made public")
     assert finding["actual"] == "allPublic"
     assert run.only_failing() == {"bucket.type"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_unknown_key_with_access_is_unmanaged(world, run_audit) -> None:
@@ -262,14 +262,14 @@ def test_unknown_key_with_access_is_unmanaged(world, run_audit) -> None:
     }
     assert all(f["severity"] == "error" and "unmanaged access" in f["summary"] for f in found)
     assert run.only_failing() == {"account.unmanaged-access"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
     # a known tool key can be accepted by name: it moves to the notes, the other stays an error
     accepted = run_audit(w, "--accept-key", "backup-tool")
     assert [f["field"] for f in accepted.findings("account.unmanaged-access")] == [
         f"key 'someones-laptop' (id {stray.key_id})"
     ]
     assert any("accepted key 'backup-tool'" in n for n in accepted.report["notes"])
-    assert accepted.code == EXIT_FINDINGS
+    assert accepted.code == ExitCode.FAILED
 
 
 def test_planned_key_deleted(world, run_audit) -> None:
@@ -280,7 +280,7 @@ def test_planned_key_deleted(world, run_audit) -> None:
     _one(run, "account.planned-key.readonly", "planned key missing")
     assert run.status("key.readonly.capabilities") == "skipped"
     assert run.only_failing() == {"key.readonly.authorise", "account.planned-key.readonly"}
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_key_expiring_soon_is_a_warning(world, run_audit) -> None:
@@ -290,7 +290,7 @@ def test_key_expiring_soon_is_a_warning(world, run_audit) -> None:
     run = run_audit(w)
     _one(run, "key.smoke.expiry", "expires soon", severity="warning")
     assert run.status("key.smoke.expiry") == "warned"
-    assert run.code == EXIT_CLEAN  # warnings alone do not fail the audit
+    assert run.code == ExitCode.OK  # warnings alone do not fail the audit
     case = _testcase(run, "key.smoke.expiry")
     assert case.find("failure") is None
     assert "expires soon" in case.findtext("system-out")
@@ -305,14 +305,14 @@ def test_key_outliving_its_planned_duration(world, run_audit) -> None:
     w.provision(key_changes={"smoke": {"valid_duration_seconds": planned + 2 * b2.SECONDS_PER_DAY}})
     run = run_audit(w)
     _one(run, "key.smoke.expiry", "outlives the plan")
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_key_that_never_expires_although_planned_to(world, run_audit) -> None:
     w = world("dev").provision(key_changes={"smoke": {"valid_duration_seconds": None}})
     run = run_audit(w)
     _one(run, "key.smoke.expiry", "never expires")
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_stale_credential_after_rotation(world, run_audit) -> None:
@@ -330,14 +330,14 @@ def test_stale_credential_after_rotation(world, run_audit) -> None:
     run = run_audit(w, env=env)
     _one(run, "key.app.identity", "stale credential")
     _one(run, "account.unmanaged-access", "unmanaged access")
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED
 
 
 def test_role_subset_audits_only_that_role(world, run_audit) -> None:
     w = world("prod").provision()
     env = {k: v for k, v in w.env(account=False).items() if k.startswith("PXB2_SMOKE_")}
     run = run_audit(w, "--role", "smoke", env=env)
-    assert run.code == EXIT_CLEAN
+    assert run.code == ExitCode.OK
     role_checks = {
         c["id"].split(".")[1] for c in run.report["checks"] if c["id"].startswith("key.")
     }
@@ -357,4 +357,4 @@ def test_bucket_missing(world, run_audit) -> None:
             assert run.status(f"key.{key.role}.bucket") == "passed"
         else:
             _one(run, f"key.{key.role}.bucket", "wrong bucket")
-    assert run.code == EXIT_FINDINGS
+    assert run.code == ExitCode.FAILED

@@ -8,8 +8,9 @@ import psutil
 import pytest
 
 from infra.core.expectations import expectations_for, probe_prefix
+from infra.core.runtime_env import KeyPair
 from infra.core.stack_files import load_plan_for_stack
-from infra.local import RoleCredentials, s3_client
+from infra.local import s3_client
 from tests.integration.expectation_probes import (
     bucket_scoped_roles,
     names_for,
@@ -71,8 +72,8 @@ def test_role_matches_its_expectation_table(dev_running: Running, role: str) -> 
 def test_wrong_secret_and_unknown_key(dev_running: Running) -> None:
     deployment = dev_running.deployment
     good = deployment.credentials[ROLES[0]]
-    wrong = RoleCredentials(good.access_key_id, good.secret_access_key + "x")
-    unknown = RoleCredentials("PXB2NOSUCHKEY0000000", good.secret_access_key)
+    wrong = KeyPair(good.access_key_id, good.secret_access_key + "x")
+    unknown = KeyPair("PXB2NOSUCHKEY0000000", good.secret_access_key)
     for creds, expected in ((wrong, "SignatureDoesNotMatch"), (unknown, "InvalidAccessKeyId")):
         client = s3_client(deployment.endpoint, deployment.region, creds)
         assert error_code(lambda c=client: c.list_objects_v2(Bucket=deployment.bucket)) == (

@@ -17,8 +17,9 @@ from infra.core.expectations import (
     capability_restriction,
 )
 from infra.core.plan_model import KeyPlan
+from infra.core.runtime_env import KeyPair
 from infra.core.stack_files import load_plan_for_stack
-from infra.local import RoleCredentials, client_config
+from infra.local import client_config
 from infra.local.bucket_settings import (
     decoy_bucket_name,
     lifecycle_configuration,
@@ -183,7 +184,7 @@ def test_credentials_hide_their_secret() -> None:
     assert one.secret_access_key not in repr(one)
     assert one.secret_access_key not in str(one)
     assert one.access_key_id in repr(one)
-    assert "secret" not in repr(RoleCredentials("AK", "hunter2-secret"))
+    assert "secret" not in repr(KeyPair("AK", "hunter2-secret"))
 
 
 def test_mini_arguments_are_loopback_private_and_complete(tmp_path: Path) -> None:

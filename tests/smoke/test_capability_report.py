@@ -6,12 +6,12 @@ from infra.core.b2_facts import Capability
 from infra.core.expectations import Expectation, Operation, Scope
 from infra.core.stack_files import load_plan_for_stack
 from smoke.capability_report import NOT_PROBED_REASON, Probed, capability_lines
-from smoke.verdicts import Observation, Outcome, Status, Verdict
+from smoke.verdicts import Observation, Outcome, Result, Verdict
 
 KEY = load_plan_for_stack("prod").key("smoke")
 
 
-def _probed(operation: Operation, scope: Scope, status: Status, outcome: Outcome) -> Probed:
+def _probed(operation: Operation, scope: Scope, status: Result, outcome: Outcome) -> Probed:
     row = Expectation(
         operation=operation,
         scope=scope,
@@ -24,14 +24,14 @@ def _probed(operation: Operation, scope: Scope, status: Status, outcome: Outcome
 
 def test_worst_verdict_wins_and_operations_are_listed() -> None:
     probed = [
-        _probed(Operation.GET_OBJECT, Scope.IN_PREFIX, Status.PASSED, Outcome.ALLOWED),
-        _probed(Operation.HEAD_OBJECT, Scope.IN_PREFIX, Status.FAILED, Outcome.DENIED),
+        _probed(Operation.GET_OBJECT, Scope.IN_PREFIX, Result.PASSED, Outcome.ALLOWED),
+        _probed(Operation.HEAD_OBJECT, Scope.IN_PREFIX, Result.FAILED, Outcome.DENIED),
     ]
     lines = {line.capability: line for line in capability_lines(KEY, probed)}
     assert list(lines) == [c.value for c in Capability]
     read = lines["readFiles"]
     assert read.held is True
-    assert read.status is Status.FAILED
+    assert read.status is Result.FAILED
     assert [t["observed"] for t in read.tried] == ["allowed", "refused"]
     assert "HeadObject failed" in read.reason
     assert read.as_json()["operations"][1]["operation"] == "HeadObject"
@@ -39,6 +39,6 @@ def test_worst_verdict_wins_and_operations_are_listed() -> None:
 
 def test_unprobed_capabilities_are_not_verifiable_with_a_reason() -> None:
     lines = {line.capability: line for line in capability_lines(KEY, [])}
-    assert all(line.status is Status.NOT_VERIFIABLE for line in lines.values())
+    assert all(line.status is Result.NOT_VERIFIABLE for line in lines.values())
     assert lines["writeBucketEncryption"].reason == NOT_PROBED_REASON
     assert "no S3 operation" in lines["readBucketNotifications"].reason

@@ -70,8 +70,9 @@ def test_hide_marker_probe_deletes_the_marker_delete_object_left(client) -> None
 def test_checksum_required_writes_carry_content_md5_not_the_headers_b2_refuses() -> None:
     from botocore.exceptions import EndpointConnectionError
 
+    from infra.core.runtime_env import KeyPair
     from smoke.s3_clients import RequestStats, make_client
-    from smoke.target import Credentials, SmokeTarget
+    from smoke.target import SmokeTarget
 
     target = SmokeTarget(
         source="test",
@@ -79,7 +80,7 @@ def test_checksum_required_writes_carry_content_md5_not_the_headers_b2_refuses()
         region="us-east-1",
         bucket="b",
         role="smoke",
-        credentials=Credentials("k", "s"),
+        credentials=KeyPair("k", "s"),
     )
     client = make_client(target, RequestStats(), connect_timeout=0.2, max_attempts=1)
     sent: list[set[str]] = []

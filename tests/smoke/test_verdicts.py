@@ -16,7 +16,7 @@ from infra.core.expectations import (
     capability_grant,
     capability_restriction,
 )
-from smoke.verdicts import Observation, Outcome, Status, judge
+from smoke.verdicts import Observation, Outcome, Result, judge
 
 ALLOWED = Expectation(
     operation=Operation.PUT_OBJECT, scope=Scope.IN_PREFIX, allowed=True, because="holds writeFiles"
@@ -40,31 +40,31 @@ DENIED_BUCKET = Expectation(
 @pytest.mark.parametrize(
     ("expectation", "observed", "unenforced", "status"),
     [
-        (ALLOWED, Observation(Outcome.ALLOWED), frozenset(), Status.PASSED),
-        (ALLOWED, Observation(Outcome.ABSENT, "NoSuchKey"), frozenset(), Status.PASSED),
-        (ALLOWED, Observation(Outcome.DENIED, "AccessDenied"), frozenset(), Status.FAILED),
-        (ALLOWED, Observation(Outcome.ERROR, "InternalError"), frozenset(), Status.FAILED),
-        (DENIED_PREFIX, Observation(Outcome.DENIED, "AccessDenied"), frozenset(), Status.PASSED),
-        (DENIED_PREFIX, Observation(Outcome.ALLOWED), frozenset(), Status.FAILED),
+        (ALLOWED, Observation(Outcome.ALLOWED), frozenset(), Result.PASSED),
+        (ALLOWED, Observation(Outcome.ABSENT, "NoSuchKey"), frozenset(), Result.PASSED),
+        (ALLOWED, Observation(Outcome.DENIED, "AccessDenied"), frozenset(), Result.FAILED),
+        (ALLOWED, Observation(Outcome.ERROR, "InternalError"), frozenset(), Result.FAILED),
+        (DENIED_PREFIX, Observation(Outcome.DENIED, "AccessDenied"), frozenset(), Result.PASSED),
+        (DENIED_PREFIX, Observation(Outcome.ALLOWED), frozenset(), Result.FAILED),
         (
             DENIED_PREFIX,
             Observation(Outcome.ALLOWED),
             frozenset({NAME_PREFIX}),
-            Status.NOT_VERIFIABLE,
+            Result.NOT_VERIFIABLE,
         ),
         (
             DENIED_PREFIX,
             Observation(Outcome.ALLOWED),
             frozenset({capability_restriction("deleteFiles")}),
-            Status.FAILED,
+            Result.FAILED,
         ),
         (
             DENIED_BUCKET,
             Observation(Outcome.NO_SUCH_BUCKET, "NoSuchBucket"),
             frozenset(),
-            Status.NOT_VERIFIABLE,
+            Result.NOT_VERIFIABLE,
         ),
-        (DENIED_BUCKET, Observation(Outcome.ABSENT, "404"), frozenset(), Status.FAILED),
+        (DENIED_BUCKET, Observation(Outcome.ABSENT, "404"), frozenset(), Result.FAILED),
     ],
 )
 def test_judge(expectation, observed, unenforced, status) -> None:
@@ -95,7 +95,7 @@ def test_refusal_names_every_capability_the_operation_needs() -> None:
         capabilities=(Capability.BYPASS_GOVERNANCE,),
     )
     verdict = judge(bypass, Observation(Outcome.DENIED, "AccessDenied"), frozenset(), "B2")
-    assert verdict.status is Status.FAILED
+    assert verdict.status is Result.FAILED
     assert "lacks bypassGovernance or deleteFiles" in verdict.message
 
 
@@ -109,8 +109,8 @@ def test_a_capability_the_backend_cannot_grant_is_not_verifiable() -> None:
     )
     refused = Observation(Outcome.DENIED, "AccessDenied")
     blind = frozenset({capability_grant("readBucketEncryption")})
-    assert judge(encryption, refused, blind, "seaweedfs").status is Status.NOT_VERIFIABLE
-    assert judge(encryption, refused, frozenset(), "B2").status is Status.FAILED
+    assert judge(encryption, refused, blind, "seaweedfs").status is Result.NOT_VERIFIABLE
+    assert judge(encryption, refused, frozenset(), "B2").status is Result.FAILED
 
 
 def test_a_deleted_retained_version_is_a_missing_lock_and_not_probed_is_never_a_pass() -> None:
@@ -123,10 +123,10 @@ def test_a_deleted_retained_version_is_a_missing_lock_and_not_probed_is_never_a_
         relies_on=(OBJECT_LOCK,),
     )
     verdict = judge(retained, Observation(Outcome.ALLOWED), frozenset(), "B2")
-    assert verdict.status is Status.FAILED
+    assert verdict.status is Result.FAILED
     assert verdict.message.startswith("OBJECT LOCK MISSING: DeleteObjectVersion")
     nothing = judge(retained, Observation(Outcome.NOT_PROBED, "", "no version"), frozenset(), "B2")
-    assert nothing.status is Status.NOT_VERIFIABLE
+    assert nothing.status is Result.NOT_VERIFIABLE
 
 
 def test_no_lock_answer_to_a_retention_probe_is_not_verifiable() -> None:
@@ -139,5 +139,5 @@ def test_no_lock_answer_to_a_retention_probe_is_not_verifiable() -> None:
     )
     observed = Observation(Outcome.NO_LOCK, "InvalidRequest")
     verdict = judge(retention, observed, frozenset(), "B2")
-    assert verdict.status is Status.NOT_VERIFIABLE
+    assert verdict.status is Result.NOT_VERIFIABLE
     assert "no Object Lock" in verdict.message

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.cli import EXIT_INVALID, EXIT_OK, main
+from infra.cli import main
+from infra.core.exit_codes import ExitCode
 from infra.core.stack_files import PROJECT_ROOT, available_stacks, load_plan_for_stack
 
 SUBPROCESS_TIMEOUT = 60
@@ -50,7 +51,7 @@ def broken_stack(tmp_path: Path) -> Path:
 def test_check_prints_the_plan(stack):
     plan = load_plan_for_stack(stack)
     result = run_check("--stack", stack)
-    assert result.returncode == EXIT_OK, result.stderr
+    assert result.returncode == ExitCode.OK, result.stderr
     assert "Traceback" not in result.stderr
     out = result.stdout
     assert plan.endpoint in out
@@ -71,7 +72,7 @@ def test_check_prints_the_plan(stack):
 def test_check_json_is_the_plan():
     plan = load_plan_for_stack("prod")
     result = run_check("--stack", "prod", "--json")
-    assert result.returncode == EXIT_OK, result.stderr
+    assert result.returncode == ExitCode.OK, result.stderr
     document = json.loads(result.stdout)
     assert document == plan.model_dump(mode="json")
     assert [k["key_name"] for k in document["keys"]] == [k.key_name for k in plan.keys]
@@ -79,7 +80,7 @@ def test_check_json_is_the_plan():
 
 def test_check_broken_file_exits_2_without_traceback(tmp_path):
     result = run_check("--file", str(broken_stack(tmp_path)))
-    assert result.returncode == EXIT_INVALID
+    assert result.returncode == ExitCode.USAGE
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stdout == ""
     assert "pixeltable-b2:bucket.name = 'b2-reserved-name'" in result.stderr
@@ -117,7 +118,7 @@ def test_argparse_misuse_exits_2(argv, capsys):
 
 
 def test_check_unknown_stack_lists_known_ones(capsys):
-    assert main(["check", "--stack", "nosuchstack"]) == EXIT_INVALID
+    assert main(["check", "--stack", "nosuchstack"]) == ExitCode.USAGE
     captured = capsys.readouterr()
     assert "--stack = 'nosuchstack'" in captured.err
     assert ", ".join(available_stacks()) in captured.err
@@ -127,7 +128,7 @@ def test_check_unknown_stack_lists_known_ones(capsys):
 def test_check_file_reports_yaml_line(tmp_path, capsys):
     path = tmp_path / "Pulumi.bad.yaml"
     path.write_text("config:\n  pixeltable-b2:region: [us-west-004\n", encoding="utf-8")
-    assert main(["check", "--file", str(path)]) == EXIT_INVALID
+    assert main(["check", "--file", str(path)]) == ExitCode.USAGE
     err = capsys.readouterr().err
     assert "not valid YAML at line" in err
     assert "Fix:" in err
@@ -135,7 +136,7 @@ def test_check_file_reports_yaml_line(tmp_path, capsys):
 
 @pytest.mark.parametrize("stack", available_stacks())
 def test_shipped_stacks_check_in_process(stack, capsys):
-    assert main(["check", "--stack", stack, "--json"]) == EXIT_OK
+    assert main(["check", "--stack", stack, "--json"]) == ExitCode.OK
     document = json.loads(capsys.readouterr().out)
     assert document["stack"] == stack
 
@@ -153,11 +154,11 @@ def test_check_never_prints_provider_credentials(tmp_path, capsys):
         encoding="utf-8",
     )
     for extra in ([], ["--json"]):
-        assert main(["check", "--file", str(path), *extra]) == EXIT_OK
+        assert main(["check", "--file", str(path), *extra]) == ExitCode.OK
         captured = capsys.readouterr()
         assert key_id not in captured.out + captured.err
         assert secret not in captured.out + captured.err
-    assert main(["check", "--file", str(path), "--json"]) == EXIT_OK
+    assert main(["check", "--file", str(path), "--json"]) == ExitCode.OK
     assert json.loads(capsys.readouterr().out)["provider_credentials_in_config"] is True
 
 
@@ -169,7 +170,7 @@ def test_check_never_echoes_a_misplaced_credential(tmp_path, capsys):
         text.replace("config:\n", f"config:\n  pixeltable-b2:applicationKey: {secret}\n", 1),
         encoding="utf-8",
     )
-    assert main(["check", "--file", str(path)]) == EXIT_INVALID
+    assert main(["check", "--file", str(path)]) == ExitCode.USAGE
     captured = capsys.readouterr()
     assert "pixeltable-b2:applicationKey" in captured.err
     assert secret not in captured.out + captured.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,49 @@ def test_local_enforcement_denies_exactly_the_tables_capability(operation: Opera
     assert governs(rule.capability)
     others = [c for c in CAPABILITY_MAP if c != rule.capability and governs(c)]
     assert others == []
+
+
+def _reached(operation: Operation) -> list[str]:
+    """Capabilities other than the table's whose local Deny covers this operation's request,
+    counting wildcard actions and rules that hold for every HTTP method."""
+    rule = OPERATIONS[operation]
+    return [
+        capability
+        for capability, mapping in CAPABILITY_MAP.items()
+        if capability != rule.capability
+        and any(
+            r.on is rule.on
+            and (r.method is None or r.method == rule.method)
+            and any(fnmatchcase(rule.iam_action, action) for action in r.actions)
+            for r in mapping.governs
+        )
+    ]
+
+
+@pytest.mark.parametrize("operation", list(OPERATIONS), ids=str)
+def test_no_other_capabilitys_deny_takes_back_a_local_grant(operation: Operation) -> None:
+    """Where another capability's Deny (a wildcard) also covers an operation, that capability
+    is one no bucket-scoped key holds, and the operation's own capability is not granted
+    locally at all: a holder of the table's capability is never refused by the local server."""
+    own = CAPABILITY_MAP[OPERATIONS[operation].capability]
+    for other in _reached(operation):
+        assert other in WITHOUT_S3_OPERATION, (operation, other)
+        assert own.holders_note, (operation, other)
+
+
+def test_the_local_table_is_derived_from_the_core_table() -> None:
+    """Every enforced capability's Deny rules start with exactly what the core table gives it;
+    anything after that names actions the core table has no operation for."""
+    core_actions = {(r.iam_action, r.on, r.method) for r in OPERATIONS.values()}
+    for capability, mapping in CAPABILITY_MAP.items():
+        derived = core_rules(capability)
+        if not mapping.governs:
+            assert derived == (), capability
+            continue
+        assert mapping.governs[: len(derived)] == derived, capability
+        for extra in mapping.governs[len(derived) :]:
+            named = {(a, extra.on, extra.method) for a in extra.actions}
+            assert not named & core_actions, (capability, extra)
 
 
 def test_local_table_covers_every_capability() -> None:
