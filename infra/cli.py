@@ -103,7 +103,7 @@ def _schema(args: argparse.Namespace, out: Console, err: Console) -> int:
 
     if not (args.write or args.check):
         sys.stdout.write(stack_schema.schema_text())
-        return EXIT_OK
+        return ExitCode.OK
     readme_file, schema_file = settings_reference.README_FILE, stack_schema.SCHEMA_FILE
 
     def shown(path: Path) -> str:
@@ -149,10 +149,10 @@ def _schema(args: argparse.Namespace, out: Console, err: Console) -> int:
             highlight=False,
             soft_wrap=True,
         )
-        return EXIT_MISMATCH
+        return ExitCode.FAILED
     done = f"wrote {names}" if args.write and stale else "up to date"
     out.print(f"OK: {done}.", markup=False, highlight=False)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def main(argv: list[str] | None = None) -> int:

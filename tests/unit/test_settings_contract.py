@@ -18,8 +18,9 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from infra.cli import EXIT_INVALID, EXIT_MISMATCH, EXIT_OK, main
+from infra.cli import main
 from infra.core import settings_reference, stack_schema
+from infra.core.exit_codes import ExitCode
 from infra.core.problems import NAMESPACE, PlanError
 from infra.core.settings_reference import BEGIN, END, with_settings_reference
 from infra.core.stack_files import PROJECT_ROOT, available_stacks, load_plan_file
@@ -243,12 +244,12 @@ def generated_copies(tmp_path, monkeypatch):
 
 
 def test_schema_prints_the_schema(capsys):
-    assert main(["schema"]) == EXIT_OK
+    assert main(["schema"]) == ExitCode.OK
     assert json.loads(capsys.readouterr().out) == stack_file_schema()
 
 
 def test_schema_check_passes_on_the_tree(capsys):
-    assert main(["schema", "--check"]) == EXIT_OK
+    assert main(["schema", "--check"]) == ExitCode.OK
     assert "up to date" in capsys.readouterr().out
 
 
@@ -257,22 +258,22 @@ def test_schema_check_fails_on_stale_files_and_write_fixes_them(generated_copies
     text = readme.read_text("utf-8")
     readme.write_text(text.replace(BEGIN + "\n", BEGIN + "\n| old row |\n"), encoding="utf-8")
     schema.write_text("{}\n", encoding="utf-8")
-    assert main(["schema", "--check"]) == EXIT_MISMATCH
+    assert main(["schema", "--check"]) == ExitCode.FAILED
     err = capsys.readouterr().err
     for needed in (REGENERATE, "README.md", "stack-settings.schema.json"):
         assert needed in err
-    assert main(["schema", "--write"]) == EXIT_OK
+    assert main(["schema", "--write"]) == ExitCode.OK
     assert "wrote" in capsys.readouterr().out
     assert readme.read_text("utf-8") == text
     assert schema.read_text("utf-8") == schema_text()
-    assert main(["schema", "--check"]) == EXIT_OK
+    assert main(["schema", "--check"]) == ExitCode.OK
 
 
 def test_schema_write_without_markers_names_them_and_the_fix(generated_copies, capsys):
     readme, schema = generated_copies
     readme.write_text("# a README without the markers\n", encoding="utf-8")
     schema.unlink()
-    assert main(["schema", "--write"]) == EXIT_INVALID
+    assert main(["schema", "--write"]) == ExitCode.USAGE
     err = capsys.readouterr().err
     for needed in (BEGIN, END, "Fix:"):
         assert needed in err
@@ -284,7 +285,7 @@ def test_schema_write_on_an_unreadable_readme_is_one_paragraph(generated_copies,
     readme, _ = generated_copies
     readme.unlink()
     readme.mkdir()
-    assert main(["schema", "--check"]) == EXIT_INVALID
+    assert main(["schema", "--check"]) == ExitCode.USAGE
     err = capsys.readouterr().err
     for needed in ("README.md", "Fix:"):
         assert needed in err
@@ -294,7 +295,7 @@ def test_schema_write_on_an_unreadable_readme_is_one_paragraph(generated_copies,
 def test_schema_write_and_check_together_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["schema", "--write", "--check"])
-    assert exit_info.value.code == EXIT_INVALID
+    assert exit_info.value.code == ExitCode.USAGE
     assert "usage:" in capsys.readouterr().err
 
 
@@ -307,5 +308,5 @@ def test_schema_check_as_a_user_runs_it():
         timeout=60,
         check=False,
     )
-    assert run.returncode == EXIT_OK, run.stderr
+    assert run.returncode == ExitCode.OK, run.stderr
     assert "up to date" in run.stdout
