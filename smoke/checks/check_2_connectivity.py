@@ -9,14 +9,15 @@ from infra.core.expectations import Operation
 from infra.core.s3_operations import capability_for
 from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 from smoke.probes import KEY_REJECTED_CODES, classify, diagnose_refusal, observe
 from smoke.verdicts import Outcome, Status, judge
 
-GROUP = "connectivity"
 SERVER_ERROR = 500
 
 
+@check(Group.CONNECTIVITY, "head bucket")
 def check_head_bucket(ctx: SmokeContext) -> None:
     require_preflight(ctx)
     bucket = ctx.target.bucket
@@ -55,6 +56,7 @@ def check_head_bucket(ctx: SmokeContext) -> None:
         ) from None
 
 
+@check(Group.CONNECTIVITY, "list buckets")
 def check_list_buckets(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
     planned = [e for e in ctx.target.expectations if e.operation is Operation.LIST_BUCKETS]

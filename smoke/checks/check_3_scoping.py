@@ -7,20 +7,20 @@ import pytest
 from infra.core.expectations import Expectation
 from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 from smoke.probes import observe
 from smoke.verdicts import Status, judge
 
-GROUP = "scoping"
-
 
 def _client(ctx: SmokeContext):
     """One client for every row: building a boto3 client costs more than the probe."""
-    if "scoping client" not in ctx.state:
-        ctx.state["scoping client"] = ctx.client()
-    return ctx.state["scoping client"]
+    if ctx.scoping_client is None:
+        ctx.scoping_client = ctx.client()
+    return ctx.scoping_client
 
 
+@check(Group.SCOPING, "expectation")
 def check_expectation(ctx: SmokeContext, expectation: Expectation | None, note) -> None:
     require_preflight(ctx)
     if expectation is None:
