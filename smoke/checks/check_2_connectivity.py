@@ -7,12 +7,11 @@ from botocore.exceptions import ClientError
 
 from infra.core.expectations import Operation
 from infra.core.s3_operations import capability_for
-from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
 from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
-from smoke.probes import KEY_REJECTED_CODES, classify, diagnose_refusal, observe
-from smoke.verdicts import Outcome, Status, judge
+from smoke.probes import KEY_REJECTED_CODES, classify, diagnose_refusal, probe
+from smoke.verdicts import Outcome, Status
 
 SERVER_ERROR = 500
 
@@ -60,16 +59,17 @@ def check_head_bucket(ctx: SmokeContext) -> None:
 def check_list_buckets(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
     planned = [e for e in ctx.target.expectations if e.operation is Operation.LIST_BUCKETS]
-    observed = observe(ctx.client(), planned[0], ctx.names) if planned else None
     if not planned:
-        assert observed is None
         response = ctx.client().list_buckets()
         names = {b["Name"] for b in response.get("Buckets", [])}
         assert ctx.target.bucket in names, "ListBuckets works but does not show the bucket"
         note("ListBuckets works and shows the bucket (no plan given to compare with)")
         return
-    verdict = judge(planned[0], observed, ctx.target.unenforced, ctx.options.backend_label)
-    ctx.probed.append(Probed(planned[0], observed, verdict))
+    probed = probe(
+        ctx.client(), planned[0], ctx.names, ctx.target.unenforced, ctx.options.backend_label
+    )
+    ctx.probed.append(probed)
+    verdict = probed.verdict
     if verdict.status is Status.FAILED:
         raise AssertionError(verdict.message)
     if planned[0].allowed:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from infra.core.expectations import Expectation
-from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
 from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
-from smoke.probes import observe
-from smoke.verdicts import Status, judge
+from smoke.probes import probe
+from smoke.verdicts import Status
 
 
 def _client(ctx: SmokeContext):
@@ -25,9 +24,11 @@ def check_expectation(ctx: SmokeContext, expectation: Expectation | None, note) 
     require_preflight(ctx)
     if expectation is None:
         pytest.skip("not verifiable: no stack plan given (use --stack or --plan-file)")
-    observation = observe(_client(ctx), expectation, ctx.names)
-    verdict = judge(expectation, observation, ctx.target.unenforced, ctx.options.backend_label)
-    ctx.probed.append(Probed(expectation, observation, verdict))
+    probed = probe(
+        _client(ctx), expectation, ctx.names, ctx.target.unenforced, ctx.options.backend_label
+    )
+    ctx.probed.append(probed)
+    verdict = probed.verdict
     if verdict.status is Status.NOT_VERIFIABLE:
         pytest.skip(f"not verifiable: {verdict.message}")
     if verdict.status is Status.FAILED:
