@@ -72,8 +72,8 @@ class SmokeContext:
     round_trip_version: str | None = None  # object round trip: put (None: not put)
     fixtures: FixturesInBucket | None = None  # pixeltable: fixtures uploaded
     warmup: PixeltableWarmup | None = None  # smoke.pixeltable_warmup.start_warmup, once a run
-    round_trip: PixeltablePhase[RoundTripState] | None = None  # pixeltable: init
-    native_b2: PixeltablePhase[NativeB2State] | None = None  # pixeltable b2: b2 init
+    pixeltable: PixeltablePhase[RoundTripState] | None = None  # pixeltable: init
+    pixeltable_b2: PixeltablePhase[NativeB2State] | None = None  # pixeltable b2: b2 init
     cleaned_up: bool = False  # smoke.cleanup.remove_run_objects
     _names: ProbeNames | None = None
 

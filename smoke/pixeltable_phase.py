@@ -20,6 +20,8 @@ S = TypeVar("S")
 
 @dataclass
 class PixeltablePhase(Generic[S]):
+    """The steps' runner (their shared state, which passed), what to close, the S3 calls."""
+
     runner: StepRunner[S]
     resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     calls: S3CallLog = field(default_factory=S3CallLog)  # every step's S3 calls

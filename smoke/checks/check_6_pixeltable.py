@@ -85,7 +85,7 @@ def _open(ctx: SmokeContext) -> PixeltablePhase[RoundTripState]:
         real_model=ctx.options.embedding != LOCAL_MODEL,
         s3_client=None,
     )
-    phase = ctx.round_trip = PixeltablePhase(StepRunner(state))
+    phase = ctx.pixeltable = PixeltablePhase(StepRunner(state))
     try:
         warmup = phase.resources.enter_context(_warmup(ctx))
         state.model_id = warmup.model_id()
@@ -109,7 +109,7 @@ def _open(ctx: SmokeContext) -> PixeltablePhase[RoundTripState]:
 def _phase_for(ctx: SmokeContext, step: Step[RoundTripState]) -> PixeltablePhase:
     if step is FIRST:
         return _open(ctx)
-    phase = ctx.round_trip
+    phase = ctx.pixeltable
     blocker = phase.runner.blocker(step) if phase else f"{FIRST.title} was not run"
     if blocker:
         pytest.skip(f"not run: {blocker}")
@@ -119,7 +119,7 @@ def _phase_for(ctx: SmokeContext, step: Step[RoundTripState]) -> PixeltablePhase
 
 def _finish(ctx: SmokeContext) -> None:
     """After the last step: PostgreSQL stopped, the outputs remembered for clean-up, facts."""
-    phase = ctx.round_trip
+    phase = ctx.pixeltable
     if phase is None or phase.closed:
         return
     phase.close()

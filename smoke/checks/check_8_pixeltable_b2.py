@@ -47,7 +47,7 @@ def _open(ctx: SmokeContext, note) -> PixeltablePhase[NativeB2State]:
         run_prefix=f"{ctx.run_prefix}pixeltable/",
         s3_client=None,
     )
-    phase = ctx.native_b2 = PixeltablePhase(StepRunner(state))
+    phase = ctx.pixeltable_b2 = PixeltablePhase(StepRunner(state))
     try:
         creds = target.credentials
         phase.resources.enter_context(
@@ -69,7 +69,7 @@ def _open(ctx: SmokeContext, note) -> PixeltablePhase[NativeB2State]:
 def _phase_for(ctx: SmokeContext, step: Step[NativeB2State], note) -> PixeltablePhase:
     if step is FIRST:
         return _open(ctx, note)
-    phase = ctx.native_b2
+    phase = ctx.pixeltable_b2
     blocker = phase.runner.blocker(step) if phase else f"{FIRST.title} was not run"
     if blocker:
         pytest.skip(f"not run: {blocker}")
@@ -79,7 +79,7 @@ def _phase_for(ctx: SmokeContext, step: Step[NativeB2State], note) -> Pixeltable
 
 def _finish(ctx: SmokeContext) -> None:
     """After the last step: PostgreSQL stopped, the outputs remembered for clean-up."""
-    phase = ctx.native_b2
+    phase = ctx.pixeltable_b2
     if phase is None or phase.closed:
         return
     phase.close()
