@@ -35,9 +35,9 @@ def _retention(client: Any, bucket: str, key: str, version: str) -> str | None:
 
 def remove_run_objects(context: SmokeContext) -> None:
     """Delete every version the run created; idempotent."""
-    if context.state.get("cleanup done"):
+    if context.cleaned_up:
         return
-    context.state["cleanup done"] = True
+    context.cleaned_up = True
     if not context.preflight_passed:
         return
     client = context.client()

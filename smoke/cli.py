@@ -21,6 +21,7 @@ from infra.core.stack_files import PROJECT_ROOT, load_plan_file, load_plan_for_s
 from infra.local.backend_choice import AUTO, BACKENDS
 from infra.local.model import LocalServerError
 from infra.local.run_guard import run_scope
+from smoke.checks.identity import GROUPS
 from smoke.context import LOCAL_MODEL, REAL_MODEL, SmokeContext, SmokeOptions
 from smoke.runner import run_suite
 from smoke.stack_outputs import bundle_for_role
@@ -34,17 +35,6 @@ from smoke.target import (
     target_from_local,
 )
 
-GROUPS = (
-    "preflight",
-    "connectivity",
-    "scoping",
-    "bucket settings",
-    "object round trip",
-    "pixeltable",
-    "pixeltable b2",
-    "audit",
-    "cleanup",
-)
 PULUMI_TIMEOUT = 120
 CONSOLE_WIDTH = 120  # CI logs are not terminals; keep lines readable there too
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.core.redaction import redact
 from smoke.capability_report import Probed
 from smoke.probes import ProbeNames
 from smoke.s3_clients import RequestStats, make_client
 from smoke.target import SmokeTarget
+
+if TYPE_CHECKING:
+    from smoke.media_fixtures import MediaFixture
+    from smoke.pixeltable_phase import PixeltablePhase
+    from smoke.pixeltable_roundtrip import NativeB2State, RoundTripState
+    from smoke.pixeltable_warmup import PixeltableWarmup
 
 LOCAL_MODEL = "tiny"
 REAL_MODEL = "openai/clip-vit-base-patch32"
@@ -40,6 +46,14 @@ class LockedObject:
     retain_until: str
 
 
+@dataclass(frozen=True)
+class FixturesInBucket:
+    """The media fixtures and the object key each was uploaded to."""
+
+    fixtures: tuple[MediaFixture, ...]
+    keys: dict[str, str]
+
+
 @dataclass
 class SmokeContext:
     target: SmokeTarget
@@ -54,7 +68,14 @@ class SmokeContext:
     hidden: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # shown in the report
     probed: list[Probed] = field(default_factory=list)  # scoping rows run, for the report
-    state: dict[str, Any] = field(default_factory=dict)  # passed between checks
+    # Passed between checks, each field set by the one named.
+    scoping_client: Any = None  # scoping: one boto3 client for every row
+    round_trip_version: str | None = None  # object round trip: put (None: not put)
+    fixtures: FixturesInBucket | None = None  # pixeltable: fixtures uploaded
+    warmup: PixeltableWarmup | None = None  # smoke.pixeltable_warmup.start_warmup, once a run
+    pixeltable: PixeltablePhase[RoundTripState] | None = None  # pixeltable: init
+    pixeltable_b2: PixeltablePhase[NativeB2State] | None = None  # pixeltable b2: b2 init
+    cleaned_up: bool = False  # smoke.cleanup.remove_run_objects
     _names: ProbeNames | None = None
 
     @property

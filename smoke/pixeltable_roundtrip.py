@@ -3,7 +3,9 @@
 Pixeltable reads `s3://bucket/key` URLs and writes computed media through the
 standard boto3 credential chain, so the caller puts the smoke role's key in the
 environment (`s3_environment`) and runs this inside a temporary Pixeltable
-home. Every step is timed and reported; any failure becomes a RoundTripError
+home. The phase is a table of steps (`STEPS`, `NATIVE_B2_STEPS`) sharing one
+typed state; the smoke suite runs each as its own check, `run_pixeltable_roundtrip`
+runs them all in a row. Every step is timed; a failure becomes a RoundTripError
 naming the step, with credentials scrubbed from the message.
 """
 
@@ -17,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlparse
 
 from infra.core import runtime_env
@@ -33,25 +35,6 @@ OUTPUT_SUBPREFIX = "pixeltable/"
 CHUNK_SEPARATORS = "heading,char_limit"
 CHUNK_CHARS = 240
 MAX_MESSAGE = 1500
-
-# Anything that would override or contradict the explicit key and endpoint below.
-CONFLICTING_ENV = (
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ENDPOINT_URL_S3",
-    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-    "AWS_USE_FIPS_ENDPOINT",
-    "AWS_USE_DUALSTACK_ENDPOINT",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    # Pixeltable's own settings from a role's bundle: the suite chooses every destination itself.
-    runtime_env.OUTPUT_MEDIA_DEST,
-    runtime_env.INPUT_MEDIA_DEST,
-    runtime_env.B2_PROFILE,
-)
-SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN")
 
 
 class RoundTripError(Exception):
@@ -97,17 +80,19 @@ def s3_environment(
     endpoint: str, region: str, access_key_id: str, secret_access_key: str
 ) -> Iterator[None]:
     """Point boto3's standard chain (and so Pixeltable) at one endpoint and key; restore after."""
-    wanted: dict[str, str | None] = dict.fromkeys(CONFLICTING_ENV)
+    # Cleared: what would override the key and endpoint, and Pixeltable's own settings from a
+    # role's bundle (the suite chooses every destination itself).
+    wanted: dict[str, str | None] = dict.fromkeys(runtime_env.CONFLICTING_NAMES)
     wanted.update(
         {
             runtime_env.ACCESS_KEY_ID: access_key_id,
             runtime_env.SECRET_ACCESS_KEY: secret_access_key,
             runtime_env.ENDPOINT_URL: endpoint,
             runtime_env.REGION: region,
-            "AWS_REGION": region,
+            runtime_env.SDK_REGION: region,
             # No shared config or credentials files: nothing there may override the above.
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            runtime_env.AWS_CONFIG_FILE: os.devnull,
+            runtime_env.SHARED_CREDENTIALS_FILE: os.devnull,
             # B2 rejects the checksum headers current boto3 sends by default.
             **runtime_env.CHECKSUM_SETTINGS,
         }
@@ -167,20 +152,19 @@ def validate_inputs(
 ) -> list[str]:
     """Every problem with the arguments, as sentences naming the field and the fix."""
     problems = []
+    endpoint_name = runtime_env.ENDPOINT_URL
     unset = [
-        name
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL")
-        if not environ.get(name)
+        name for name in (*runtime_env.CREDENTIAL_NAMES, endpoint_name) if not environ.get(name)
     ]
     if unset:
         problems.append(
             f"{', '.join(unset)} not set: Pixeltable reads credentials and endpoint from the "
             "environment; wrap the call in s3_environment(endpoint, region, key_id, secret)"
         )
-    elif client_endpoint and client_endpoint.rstrip("/") != environ["AWS_ENDPOINT_URL"].rstrip("/"):
+    elif client_endpoint and client_endpoint.rstrip("/") != environ[endpoint_name].rstrip("/"):
         problems.append(
-            f"s3_client talks to {client_endpoint} but AWS_ENDPOINT_URL is "
-            f"{environ['AWS_ENDPOINT_URL']}: verification would check another server; "
+            f"s3_client talks to {client_endpoint} but {endpoint_name} is "
+            f"{environ[endpoint_name]}: verification would check another server; "
             "build both from the same endpoint"
         )
     if not bucket:
@@ -204,7 +188,7 @@ def validate_inputs(
     return problems
 
 
-# ---------------------------------------------------------------- step runner
+# ---------------------------------------------------------------- steps
 
 
 class _CheckFailed(Exception):
@@ -216,36 +200,72 @@ def _check(condition: bool, message: str) -> None:
         raise _CheckFailed(message)
 
 
-@dataclass
-class _Detail:
-    text: str = ""
+S = TypeVar("S")
 
 
-class _Steps:
-    def __init__(self, on_step: OnStep | None) -> None:
+@dataclass(frozen=True)
+class Step(Generic[S]):
+    """One step of a phase: `run` does it on the shared state and says what it found.
+
+    `needs` names the earlier steps it builds on: when one of them did not pass, this one is
+    not run."""
+
+    name: str
+    run: Callable[[S], str]
+    needs: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The name a report shows, e.g. `insert images`."""
+        return self.name.replace("_", " ")
+
+
+class StepRunner(Generic[S]):
+    """Runs steps on one state in order; remembers which passed and which failed."""
+
+    def __init__(self, state: S, on_step: OnStep | None = None) -> None:
+        self.state = state
         self.on_step = on_step
         self.done: list[StepResult] = []
-        self.secrets = tuple(os.environ.get(name, "") for name in SECRET_ENV)
+        self.failed: set[str] = set()
 
-    @contextlib.contextmanager
-    def step(self, name: str) -> Iterator[_Detail]:
-        detail = _Detail()
+    def blocker(self, step: Step[S]) -> str | None:
+        """Why `step` cannot run ("insert images failed"), or None when it can."""
+        passed = {result.name for result in self.done}
+        for name in step.needs:
+            if name not in passed:
+                outcome = "failed" if name in self.failed else "was not run"
+                return f"{name.replace('_', ' ')} {outcome}"
+        return None
+
+    def run(self, step: Step[S]) -> StepResult:
+        """Do the step; any error becomes a RoundTripError naming it, secrets scrubbed."""
+        secrets = tuple(os.environ.get(name, "") for name in runtime_env.REDACTED_NAMES)
         started = time.monotonic()
         try:
-            yield detail
+            detail = step.run(self.state)
         except RoundTripError:
+            self.failed.add(step.name)
             raise
         except _CheckFailed as failure:
+            self.failed.add(step.name)
             seconds = time.monotonic() - started
-            raise RoundTripError(name, redact(str(failure), self.secrets), seconds) from None
+            raise RoundTripError(step.name, redact(str(failure), secrets), seconds) from None
         except Exception as error:
+            self.failed.add(step.name)
             seconds = time.monotonic() - started
-            message = redact(f"{type(error).__name__}: {error}", self.secrets)
-            raise RoundTripError(name, message, seconds) from None
-        seconds = time.monotonic() - started
-        self.done.append(StepResult(name, seconds, detail.text))
+            message = redact(f"{type(error).__name__}: {error}", secrets)
+            raise RoundTripError(step.name, message, seconds) from None
+        result = StepResult(step.name, time.monotonic() - started, detail)
+        self.done.append(result)
         if self.on_step is not None:
-            self.on_step(name, seconds, detail.text)
+            self.on_step(result.name, result.seconds, result.detail)
+        return result
+
+    def run_all(self, steps: tuple[Step[S], ...]) -> None:
+        """Every step in a row; the first failure stops the phase."""
+        for step in steps:
+            self.run(step)
 
 
 # ---------------------------------------------------------------- local expectations
@@ -273,7 +293,288 @@ def _list_keys(s3_client: Any, bucket: str, prefix: str) -> list[str]:
     return keys
 
 
-# ---------------------------------------------------------------- the round trip
+# ---------------------------------------------------------------- the s3:// round trip
+
+
+@dataclass
+class RoundTripState:
+    """The round trip's inputs, then what each step adds for the later ones."""
+
+    bucket: str
+    fixture_keys: Mapping[str, str]
+    fixtures: tuple[MediaFixture, ...]
+    run_prefix: str
+    model_id: str
+    real_model: bool
+    s3_client: Any
+    directory: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    # Pixeltable tables and views (pixeltable.Table), made by the steps of the same names.
+    images: Any = None
+    videos: Any = None
+    audio: Any = None
+    docs: Any = None
+    image_top_scores: dict[str, float] = field(default_factory=dict)
+    text_query: str = ""
+    text_top: str = ""
+    thumbnail_urls: list[str] = field(default_factory=list)
+    output_keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.directory = self.directory or directory_name(self.run_prefix)
+
+    def of_kind(self, kind: str) -> list[MediaFixture]:
+        return [f for f in self.fixtures if f.kind == kind]
+
+    def rows(self, kind: str, column: str) -> list[dict[str, str]]:
+        return [
+            {"name": f.name, column: s3_url(self.bucket, self.fixture_keys[f.name])}
+            for f in self.of_kind(kind)
+        ]
+
+    @property
+    def destination(self) -> str:
+        return s3_url(self.bucket, f"{self.run_prefix}{OUTPUT_SUBPREFIX}")
+
+    def problems(self) -> list[str]:
+        """What is wrong with the inputs (see `validate_inputs`)."""
+        return validate_inputs(
+            environ=os.environ,
+            client_endpoint=getattr(getattr(self.s3_client, "meta", None), "endpoint_url", None),
+            bucket=self.bucket,
+            fixture_keys=self.fixture_keys,
+            fixtures=self.fixtures,
+            run_prefix=self.run_prefix,
+            model_id=self.model_id,
+        )
+
+
+def _init(state: RoundTripState) -> str:
+    initialise_pixeltable()
+    import pixeltable as pxt
+
+    pid = read_postmaster_pid(Path(os.environ["PIXELTABLE_HOME"]) / "pgdata")
+    return f"Pixeltable {pxt.__version__}, PostgreSQL PID {pid}"
+
+
+def _create_dir(state: RoundTripState) -> str:
+    import pixeltable as pxt
+
+    pxt.create_dir(state.directory)
+    return state.directory
+
+
+def _insert_images(state: RoundTripState) -> str:
+    import pixeltable as pxt
+
+    wanted = len(state.of_kind("image"))
+    images = pxt.create_table(f"{state.directory}.images", {"name": pxt.String, "img": pxt.Image})
+    state.images = images
+    status = images.insert(state.rows("image", "img"))
+    count = state.counts["images"] = images.count()
+    _check(
+        count == wanted and status.num_excs == 0, f"{count} image rows stored, {wanted} inserted"
+    )
+    return f"{count} images from s3://{state.bucket}/ (first insert of the run)"
+
+
+def _insert_video(state: RoundTripState) -> str:
+    import pixeltable as pxt
+
+    videos = pxt.create_table(f"{state.directory}.videos", {"name": pxt.String, "video": pxt.Video})
+    state.videos = videos
+    videos.insert(state.rows("video", "video"))
+    count = state.counts["videos"] = videos.count()
+    _check(count == len(state.of_kind("video")), f"{count} video rows")
+    return f"{count} video(s)"
+
+
+def _insert_audio(state: RoundTripState) -> str:
+    import pixeltable as pxt
+
+    audio = pxt.create_table(f"{state.directory}.audio", {"name": pxt.String, "audio": pxt.Audio})
+    state.audio = audio
+    audio.insert(state.rows("audio", "audio"))
+    meta = audio.select(audio.name, meta=audio.audio.get_metadata()).collect()
+    state.counts["audio"] = len(meta)
+    sizes = {f.name: len(f.data) for f in state.of_kind("audio")}
+    for row in meta:
+        _check(
+            row["meta"]["size"] == sizes[row["name"]],
+            f"audio {row['name']}: Pixeltable sees {row['meta']['size']} bytes, "
+            f"the fixture has {sizes[row['name']]}",
+        )
+        _check(
+            any(s.get("type") == "audio" for s in row["meta"]["streams"]),
+            f"audio {row['name']}: no audio stream",
+        )
+    return f"{state.counts['audio']} audio file(s), sizes and streams match"
+
+
+def _insert_documents(state: RoundTripState) -> str:
+    import pixeltable as pxt
+
+    docs = pxt.create_table(f"{state.directory}.docs", {"name": pxt.String, "doc": pxt.Document})
+    state.docs = docs
+    docs.insert(state.rows("document", "doc"))
+    count = state.counts["documents"] = docs.count()
+    _check(count == len(state.of_kind("document")), f"{count} documents")
+    return f"{count} document(s)"
+
+
+def _frame_view(state: RoundTripState) -> str:
+    import pixeltable as pxt
+    from pixeltable.functions.video import frame_iterator
+
+    videos = state.videos
+    frames = pxt.create_view(
+        f"{state.directory}.frames", videos, iterator=frame_iterator(videos.video)
+    )
+    per_video: dict[str, set[int]] = {}
+    for row in frames.select(frames.name, frames.frame_attrs).collect():
+        per_video.setdefault(row["name"], set()).add(row["frame_attrs"]["index"])
+    for fixture in state.of_kind("video"):
+        expected = _frame_count(fixture.data)
+        seen = len(per_video.get(fixture.name, ()))
+        _check(
+            seen == expected,
+            f"video {fixture.name}: {seen} distinct frames in the view, {expected} decoded locally",
+        )
+    state.counts["frames"] = frames.count()
+    return f"{state.counts['frames']} frames, as many as decoded locally"
+
+
+def _chunk_view(state: RoundTripState) -> str:
+    import pixeltable as pxt
+    from pixeltable.functions.document import document_splitter
+
+    docs = state.docs
+    chunks = pxt.create_view(
+        f"{state.directory}.chunks",
+        docs,
+        iterator=document_splitter(docs.doc, separators=CHUNK_SEPARATORS, limit=CHUNK_CHARS),
+    )
+    texts: dict[str, str] = {}
+    for row in chunks.select(chunks.name, chunks.text).collect():
+        texts[row["name"]] = texts.get(row["name"], "") + " " + (row["text"] or "")
+    for fixture in state.of_kind("document"):
+        _check(fixture.name in texts, f"document {fixture.name}: no chunks")
+        marker = DOCUMENT_MARKERS.get(fixture.name)
+        _check(
+            marker is None or marker in texts[fixture.name].lower(),
+            f"document {fixture.name}: marker word {marker!r} not found in its chunks",
+        )
+    state.counts["chunks"] = chunks.count()
+    return f"{state.counts['chunks']} chunks ({CHUNK_SEPARATORS}, {CHUNK_CHARS} chars)"
+
+
+def _embedding_index(state: RoundTripState) -> str:
+    from pixeltable.functions.huggingface import clip
+
+    state.images.add_embedding_index("img", embedding=clip.using(model_id=state.model_id))
+    return f"CLIP index on {state.counts['images']} images ({state.model_id})"
+
+
+def _image_search(state: RoundTripState) -> str:
+    images = state.images
+    for fixture in state.of_kind("image"):
+        sim = images.img.similarity(image=_image(fixture.data))
+        found = images.order_by(sim, asc=False).limit(2).select(images.name, score=sim).collect()
+        _check(
+            len(found) > 0 and found[0]["name"] == fixture.name,
+            f"searching by {fixture.name} ranked "
+            f"{found[0]['name'] if len(found) else 'nothing'} first",
+        )
+        state.image_top_scores[fixture.name] = float(found[0]["score"])
+    scores = state.image_top_scores
+    return (
+        f"{len(scores)} image queries, each found itself first "
+        f"(lowest top score {min(scores.values()):.3f})"
+    )
+
+
+def _text_search(state: RoundTripState) -> str:
+    images = state.images
+    query_fixture = state.of_kind("image")[0]
+    text_query = query_fixture.caption or query_fixture.name.rsplit(".", 1)[0].replace("_", " ")
+    state.text_query = text_query
+    sim = images.img.similarity(string=text_query)
+    found = images.order_by(sim, asc=False).limit(3).select(images.name, score=sim).collect()
+    _check(len(found) > 0, f"text query {text_query!r} returned nothing")
+    state.text_top = text_top = found[0]["name"]
+    if state.real_model:
+        _check(
+            text_top == query_fixture.name,
+            f"text query {text_query!r} ranked {text_top} first, expected {query_fixture.name}",
+        )
+    return f"{text_query!r} -> {text_top}" + (
+        " (asserted)" if state.real_model else " (not asserted: offline model)"
+    )
+
+
+def _computed_output(state: RoundTripState) -> str:
+    images, destination = state.images, state.destination
+    images.add_computed_column(thumb=images.img.resize(THUMBNAIL_SIZE), destination=destination)
+    urls = [row["url"] for row in images.select(url=images.thumb.fileurl).collect()]
+    state.thumbnail_urls = urls
+    _check(
+        len(urls) == state.counts["images"] and all(urls),
+        f"{sum(map(bool, urls))} of {state.counts['images']} thumbnails have a stored file",
+    )
+    return f"{len(urls)} thumbnails written to {destination}"
+
+
+def _verify_output(state: RoundTripState) -> str:
+    bucket, run_prefix, s3_client = state.bucket, state.run_prefix, state.s3_client
+    keys = sorted(key_of(url, bucket) for url in state.thumbnail_urls)
+    state.output_keys = tuple(keys)
+    for key in keys:
+        _check(key.startswith(run_prefix), f"Pixeltable wrote {key} outside {run_prefix}")
+    listed = sorted(_list_keys(s3_client, bucket, f"{run_prefix}{OUTPUT_SUBPREFIX}"))
+    _check(
+        listed == keys,
+        f"listing {run_prefix}{OUTPUT_SUBPREFIX} finds {len(listed)} objects, "
+        f"Pixeltable reports {len(keys)}",
+    )
+    for key in keys:
+        head = s3_client.head_object(Bucket=bucket, Key=key)
+        _check(head.get("ContentLength", 0) > 0, f"{key} is empty")
+    sample = s3_client.get_object(Bucket=bucket, Key=keys[0])["Body"].read()
+    size = _image(sample).size
+    _check(size == THUMBNAIL_SIZE, f"{keys[0]} is {size[0]}x{size[1]}, not 32x32")
+    state.counts["outputs"] = len(keys)
+    return f"{len(keys)} objects present (HEAD), listed, and decoded ({keys[0]})"
+
+
+STEPS: tuple[Step[RoundTripState], ...] = (
+    Step("init", _init),
+    Step("create_dir", _create_dir, ("init",)),
+    Step("insert_images", _insert_images, ("create_dir",)),
+    Step("insert_video", _insert_video, ("create_dir",)),
+    Step("insert_audio", _insert_audio, ("create_dir",)),
+    Step("insert_documents", _insert_documents, ("create_dir",)),
+    Step("frame_view", _frame_view, ("insert_video",)),
+    Step("chunk_view", _chunk_view, ("insert_documents",)),
+    Step("embedding_index", _embedding_index, ("insert_images",)),
+    Step("image_search", _image_search, ("embedding_index",)),
+    Step("text_search", _text_search, ("embedding_index",)),
+    Step("computed_output", _computed_output, ("insert_images",)),
+    Step("verify_output", _verify_output, ("computed_output",)),
+)
+
+
+def round_trip_result(runner: StepRunner[RoundTripState]) -> RoundTripResult:
+    state = runner.state
+    return RoundTripResult(
+        directory=state.directory,
+        steps=tuple(runner.done),
+        output_keys=state.output_keys,
+        counts=state.counts,
+        image_top_scores=state.image_top_scores,
+        text_query=state.text_query,
+        text_top=state.text_top,
+        text_asserted=state.real_model,
+    )
 
 
 def run_pixeltable_roundtrip(
@@ -288,204 +589,21 @@ def run_pixeltable_roundtrip(
     on_step: OnStep | None = None,
 ) -> RoundTripResult:
     """Insert every media kind from the bucket, search it, write derived media back, verify."""
-    steps = _Steps(on_step)
-    problems = validate_inputs(
-        environ=os.environ,
-        client_endpoint=getattr(getattr(s3_client, "meta", None), "endpoint_url", None),
+    state = RoundTripState(
         bucket=bucket,
         fixture_keys=fixture_keys,
         fixtures=fixtures,
         run_prefix=run_prefix,
         model_id=model_id,
+        real_model=real_model,
+        s3_client=s3_client,
     )
+    problems = state.problems()
     if problems:
         raise RoundTripError("inputs", "; ".join(problems))
-
-    by_kind: dict[str, list[MediaFixture]] = {}
-    for fixture in fixtures:
-        by_kind.setdefault(fixture.kind, []).append(fixture)
-
-    def rows(kind: str, column: str) -> list[dict[str, str]]:
-        return [
-            {"name": f.name, column: s3_url(bucket, fixture_keys[f.name])} for f in by_kind[kind]
-        ]
-
-    counts: dict[str, int] = {}
-    dir_name = directory_name(run_prefix)
-
-    with steps.step("init") as detail:
-        initialise_pixeltable()
-        import pixeltable as pxt
-
-        pid = read_postmaster_pid(Path(os.environ["PIXELTABLE_HOME"]) / "pgdata")
-        detail.text = f"Pixeltable {pxt.__version__}, PostgreSQL PID {pid}"
-
-    with steps.step("create_dir") as detail:
-        pxt.create_dir(dir_name)
-        detail.text = dir_name
-
-    with steps.step("insert_images") as detail:
-        images = pxt.create_table(f"{dir_name}.images", {"name": pxt.String, "img": pxt.Image})
-        status = images.insert(rows("image", "img"))
-        counts["images"] = images.count()
-        _check(
-            counts["images"] == len(by_kind["image"]) and status.num_excs == 0,
-            f"{counts['images']} image rows stored, {len(by_kind['image'])} inserted",
-        )
-        detail.text = f"{counts['images']} images from s3://{bucket}/ (first insert of the run)"
-
-    with steps.step("insert_video") as detail:
-        videos = pxt.create_table(f"{dir_name}.videos", {"name": pxt.String, "video": pxt.Video})
-        videos.insert(rows("video", "video"))
-        counts["videos"] = videos.count()
-        _check(counts["videos"] == len(by_kind["video"]), f"{counts['videos']} video rows")
-        detail.text = f"{counts['videos']} video(s)"
-
-    with steps.step("insert_audio") as detail:
-        audio = pxt.create_table(f"{dir_name}.audio", {"name": pxt.String, "audio": pxt.Audio})
-        audio.insert(rows("audio", "audio"))
-        meta = audio.select(audio.name, meta=audio.audio.get_metadata()).collect()
-        counts["audio"] = len(meta)
-        sizes = {f.name: len(f.data) for f in by_kind["audio"]}
-        for row in meta:
-            _check(
-                row["meta"]["size"] == sizes[row["name"]],
-                f"audio {row['name']}: Pixeltable sees {row['meta']['size']} bytes, "
-                f"the fixture has {sizes[row['name']]}",
-            )
-            _check(
-                any(s.get("type") == "audio" for s in row["meta"]["streams"]),
-                f"audio {row['name']}: no audio stream",
-            )
-        detail.text = f"{counts['audio']} audio file(s), sizes and streams match"
-
-    with steps.step("insert_documents") as detail:
-        docs = pxt.create_table(f"{dir_name}.docs", {"name": pxt.String, "doc": pxt.Document})
-        docs.insert(rows("document", "doc"))
-        counts["documents"] = docs.count()
-        _check(counts["documents"] == len(by_kind["document"]), f"{counts['documents']} documents")
-        detail.text = f"{counts['documents']} document(s)"
-
-    with steps.step("frame_view") as detail:
-        from pixeltable.functions.video import frame_iterator
-
-        frames = pxt.create_view(
-            f"{dir_name}.frames", videos, iterator=frame_iterator(videos.video)
-        )
-        per_video: dict[str, set[int]] = {}
-        for row in frames.select(frames.name, frames.frame_attrs).collect():
-            per_video.setdefault(row["name"], set()).add(row["frame_attrs"]["index"])
-        for fixture in by_kind["video"]:
-            expected = _frame_count(fixture.data)
-            seen = len(per_video.get(fixture.name, ()))
-            _check(
-                seen == expected,
-                f"video {fixture.name}: {seen} distinct frames in the view, "
-                f"{expected} decoded locally",
-            )
-        counts["frames"] = frames.count()
-        detail.text = f"{counts['frames']} frames, as many as decoded locally"
-
-    with steps.step("chunk_view") as detail:
-        from pixeltable.functions.document import document_splitter
-
-        chunks = pxt.create_view(
-            f"{dir_name}.chunks",
-            docs,
-            iterator=document_splitter(docs.doc, separators=CHUNK_SEPARATORS, limit=CHUNK_CHARS),
-        )
-        texts: dict[str, str] = {}
-        for row in chunks.select(chunks.name, chunks.text).collect():
-            texts[row["name"]] = texts.get(row["name"], "") + " " + (row["text"] or "")
-        for fixture in by_kind["document"]:
-            _check(fixture.name in texts, f"document {fixture.name}: no chunks")
-            marker = DOCUMENT_MARKERS.get(fixture.name)
-            _check(
-                marker is None or marker in texts[fixture.name].lower(),
-                f"document {fixture.name}: marker word {marker!r} not found in its chunks",
-            )
-        counts["chunks"] = chunks.count()
-        detail.text = f"{counts['chunks']} chunks ({CHUNK_SEPARATORS}, {CHUNK_CHARS} chars)"
-
-    with steps.step("embedding_index") as detail:
-        from pixeltable.functions.huggingface import clip
-
-        images.add_embedding_index("img", embedding=clip.using(model_id=model_id))
-        detail.text = f"CLIP index on {counts['images']} images ({model_id})"
-
-    top_scores: dict[str, float] = {}
-    with steps.step("image_search") as detail:
-        for fixture in by_kind["image"]:
-            sim = images.img.similarity(image=_image(fixture.data))
-            found = (
-                images.order_by(sim, asc=False).limit(2).select(images.name, score=sim).collect()
-            )
-            _check(
-                len(found) > 0 and found[0]["name"] == fixture.name,
-                f"searching by {fixture.name} ranked "
-                f"{found[0]['name'] if len(found) else 'nothing'} first",
-            )
-            top_scores[fixture.name] = float(found[0]["score"])
-        detail.text = (
-            f"{len(top_scores)} image queries, each found itself first "
-            f"(lowest top score {min(top_scores.values()):.3f})"
-        )
-
-    query_fixture = by_kind["image"][0]
-    text_query = query_fixture.caption or query_fixture.name.rsplit(".", 1)[0].replace("_", " ")
-    with steps.step("text_search") as detail:
-        sim = images.img.similarity(string=text_query)
-        found = images.order_by(sim, asc=False).limit(3).select(images.name, score=sim).collect()
-        _check(len(found) > 0, f"text query {text_query!r} returned nothing")
-        text_top = found[0]["name"]
-        if real_model:
-            _check(
-                text_top == query_fixture.name,
-                f"text query {text_query!r} ranked {text_top} first, expected {query_fixture.name}",
-            )
-        detail.text = f"{text_query!r} -> {text_top}" + (
-            " (asserted)" if real_model else " (not asserted: offline model)"
-        )
-
-    destination = s3_url(bucket, f"{run_prefix}{OUTPUT_SUBPREFIX}")
-    with steps.step("computed_output") as detail:
-        images.add_computed_column(thumb=images.img.resize(THUMBNAIL_SIZE), destination=destination)
-        urls = [row["url"] for row in images.select(url=images.thumb.fileurl).collect()]
-        _check(
-            len(urls) == counts["images"] and all(urls),
-            f"{sum(map(bool, urls))} of {counts['images']} thumbnails have a stored file",
-        )
-        detail.text = f"{len(urls)} thumbnails written to {destination}"
-
-    with steps.step("verify_output") as detail:
-        keys = sorted(key_of(url, bucket) for url in urls)
-        for key in keys:
-            _check(key.startswith(run_prefix), f"Pixeltable wrote {key} outside {run_prefix}")
-        listed = sorted(_list_keys(s3_client, bucket, f"{run_prefix}{OUTPUT_SUBPREFIX}"))
-        _check(
-            listed == keys,
-            f"listing {run_prefix}{OUTPUT_SUBPREFIX} finds {len(listed)} objects, "
-            f"Pixeltable reports {len(keys)}",
-        )
-        for key in keys:
-            head = s3_client.head_object(Bucket=bucket, Key=key)
-            _check(head.get("ContentLength", 0) > 0, f"{key} is empty")
-        sample = s3_client.get_object(Bucket=bucket, Key=keys[0])["Body"].read()
-        size = _image(sample).size
-        _check(size == THUMBNAIL_SIZE, f"{keys[0]} is {size[0]}x{size[1]}, not 32x32")
-        counts["outputs"] = len(keys)
-        detail.text = f"{len(keys)} objects present (HEAD), listed, and decoded ({keys[0]})"
-
-    return RoundTripResult(
-        directory=dir_name,
-        steps=tuple(steps.done),
-        output_keys=tuple(keys),
-        counts=counts,
-        image_top_scores=top_scores,
-        text_query=text_query,
-        text_top=text_top,
-        text_asserted=real_model,
-    )
+    runner = StepRunner(state, on_step)
+    runner.run_all(STEPS)
+    return round_trip_result(runner)
 
 
 # ---------------------------------------------------------------- Pixeltable's native B2 path
@@ -502,6 +620,118 @@ def key_of_b2_url(url: str, endpoint: str, bucket: str) -> str:
     return url[len(base) :]
 
 
+@dataclass
+class NativeB2State:
+    """The native B2 path's inputs, then what each step adds for the later ones."""
+
+    endpoint: str
+    bucket: str
+    fixture_keys: Mapping[str, str]
+    fixtures: tuple[MediaFixture, ...]
+    run_prefix: str
+    s3_client: Any
+    directory: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    images: Any = None  # pixeltable.Table
+    thumbnail_urls: list[str] = field(default_factory=list)
+    output_keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.directory = self.directory or directory_name(self.run_prefix) + "_b2"
+
+    @property
+    def images_in(self) -> list[MediaFixture]:
+        return [f for f in self.fixtures if f.kind == "image"]
+
+    @property
+    def destination(self) -> str:
+        return runtime_env.b2_object_url(
+            self.endpoint, self.bucket, f"{self.run_prefix}{NATIVE_B2_SUBPREFIX}"
+        )
+
+    def problem(self) -> str | None:
+        """Why the path cannot start: no key (Pixeltable would go unsigned), or bad inputs."""
+        missing = runtime_env.missing_credentials(os.environ)
+        if missing:
+            return f"{', '.join(missing)} not set: Pixeltable would fall back to unsigned requests"
+        if not self.images_in or not self.run_prefix.endswith("/"):
+            return "need image fixtures and a run_prefix ending in '/'"
+        return None
+
+
+def _b2_init(state: NativeB2State) -> str:
+    initialise_pixeltable()
+    import pixeltable as pxt
+
+    pxt.create_dir(state.directory)
+    return state.directory
+
+
+def _b2_insert_urls(state: NativeB2State) -> str:
+    import pixeltable as pxt
+
+    endpoint, bucket, images_in = state.endpoint, state.bucket, state.images_in
+    images = pxt.create_table(f"{state.directory}.images", {"name": pxt.String, "img": pxt.Image})
+    state.images = images
+    rows = [
+        {
+            "name": f.name,
+            "img": runtime_env.b2_object_url(endpoint, bucket, state.fixture_keys[f.name]),
+        }
+        for f in images_in
+    ]
+    status = images.insert(rows)
+    sizes = {
+        row["name"]: row["size"]
+        for row in images.select(images.name, size=images.img.width).collect()
+    }
+    state.counts["b2 images"] = len(sizes)
+    _check(
+        len(sizes) == len(images_in) and status.num_excs == 0,
+        f"{len(sizes)} of {len(images_in)} images stored from {endpoint}/{bucket}/ URLs",
+    )
+    for fixture in images_in:
+        _check(
+            sizes[fixture.name] == _image(fixture.data).size[0],
+            f"{fixture.name}: Pixeltable decoded a different image from its B2 URL",
+        )
+    return f"{len(sizes)} images from {runtime_env.b2_object_url(endpoint, bucket)}"
+
+
+def _b2_destination(state: NativeB2State) -> str:
+    images, destination, wanted = state.images, state.destination, len(state.images_in)
+    images.add_computed_column(thumb=images.img.resize(THUMBNAIL_SIZE), destination=destination)
+    urls = [row["url"] for row in images.select(url=images.thumb.fileurl).collect()]
+    state.thumbnail_urls = urls
+    _check(
+        len(urls) == wanted and all(u and u.startswith(destination) for u in urls),
+        f"{sum(bool(u) and u.startswith(destination) for u in urls)} of {wanted} "
+        f"thumbnails stored under {destination}",
+    )
+    return f"{len(urls)} thumbnails written to {destination}"
+
+
+def _b2_verify_output(state: NativeB2State) -> str:
+    bucket, s3_client = state.bucket, state.s3_client
+    keys = sorted(key_of_b2_url(url, state.endpoint, bucket) for url in state.thumbnail_urls)
+    state.output_keys = tuple(keys)
+    listed = sorted(_list_keys(s3_client, bucket, f"{state.run_prefix}{NATIVE_B2_SUBPREFIX}"))
+    _check(listed == keys, f"boto3 lists {len(listed)} objects, Pixeltable reports {len(keys)}")
+    sample = s3_client.get_object(Bucket=bucket, Key=keys[0])["Body"].read()
+    size = _image(sample).size
+    _check(size == THUMBNAIL_SIZE, f"{keys[0]} is {size[0]}x{size[1]}, not 32x32")
+    state.counts["b2 outputs"] = len(keys)
+    return f"{len(keys)} objects listed and decoded with boto3 ({keys[0]})"
+
+
+NATIVE_B2_STEPS: tuple[Step[NativeB2State], ...] = (
+    Step("b2_init", _b2_init),
+    Step("b2_insert_urls", _b2_insert_urls, ("b2_init",)),
+    Step("b2_destination", _b2_destination, ("b2_insert_urls",)),
+    Step("b2_verify_output", _b2_verify_output, ("b2_destination",)),
+)
+
+
 def run_native_b2_roundtrip(
     *,
     endpoint: str,
@@ -516,73 +746,22 @@ def run_native_b2_roundtrip(
     <bucket>/<key>` URLs and a computed column written to such a `destination=`, which
     Pixeltable sends through its own boto3 client (region `auto`, no checksum setting of its
     own: only the environment keeps B2 uploads working). Verified with boto3."""
-    steps = _Steps(on_step)
-    missing = runtime_env.missing_credentials(os.environ)
-    images_in = [f for f in fixtures if f.kind == "image"]
-    if missing or not images_in or not run_prefix.endswith("/"):
-        raise RoundTripError(
-            "inputs",
-            f"{', '.join(missing)} not set: Pixeltable would fall back to unsigned requests"
-            if missing
-            else "need image fixtures and a run_prefix ending in '/'",
-        )
-    counts: dict[str, int] = {}
-    dir_name = directory_name(run_prefix) + "_b2"
-
-    with steps.step("b2_init") as detail:
-        initialise_pixeltable()
-        import pixeltable as pxt
-
-        pxt.create_dir(dir_name)
-        detail.text = dir_name
-
-    with steps.step("b2_insert_urls") as detail:
-        images = pxt.create_table(f"{dir_name}.images", {"name": pxt.String, "img": pxt.Image})
-        rows = [
-            {
-                "name": f.name,
-                "img": runtime_env.b2_object_url(endpoint, bucket, fixture_keys[f.name]),
-            }
-            for f in images_in
-        ]
-        status = images.insert(rows)
-        sizes = {
-            row["name"]: row["size"]
-            for row in images.select(images.name, size=images.img.width).collect()
-        }
-        counts["b2 images"] = len(sizes)
-        _check(
-            len(sizes) == len(images_in) and status.num_excs == 0,
-            f"{len(sizes)} of {len(images_in)} images stored from {endpoint}/{bucket}/ URLs",
-        )
-        for fixture in images_in:
-            _check(
-                sizes[fixture.name] == _image(fixture.data).size[0],
-                f"{fixture.name}: Pixeltable decoded a different image from its B2 URL",
-            )
-        detail.text = f"{len(sizes)} images from {runtime_env.b2_object_url(endpoint, bucket)}"
-
-    destination = runtime_env.b2_object_url(endpoint, bucket, f"{run_prefix}{NATIVE_B2_SUBPREFIX}")
-    with steps.step("b2_destination") as detail:
-        images.add_computed_column(thumb=images.img.resize(THUMBNAIL_SIZE), destination=destination)
-        urls = [row["url"] for row in images.select(url=images.thumb.fileurl).collect()]
-        _check(
-            len(urls) == len(images_in) and all(u and u.startswith(destination) for u in urls),
-            f"{sum(bool(u) and u.startswith(destination) for u in urls)} of {len(images_in)} "
-            f"thumbnails stored under {destination}",
-        )
-        detail.text = f"{len(urls)} thumbnails written to {destination}"
-
-    with steps.step("b2_verify_output") as detail:
-        keys = sorted(key_of_b2_url(url, endpoint, bucket) for url in urls)
-        listed = sorted(_list_keys(s3_client, bucket, f"{run_prefix}{NATIVE_B2_SUBPREFIX}"))
-        _check(listed == keys, f"boto3 lists {len(listed)} objects, Pixeltable reports {len(keys)}")
-        sample = s3_client.get_object(Bucket=bucket, Key=keys[0])["Body"].read()
-        size = _image(sample).size
-        _check(size == THUMBNAIL_SIZE, f"{keys[0]} is {size[0]}x{size[1]}, not 32x32")
-        counts["b2 outputs"] = len(keys)
-        detail.text = f"{len(keys)} objects listed and decoded with boto3 ({keys[0]})"
-
+    state = NativeB2State(
+        endpoint=endpoint,
+        bucket=bucket,
+        fixture_keys=fixture_keys,
+        fixtures=fixtures,
+        run_prefix=run_prefix,
+        s3_client=s3_client,
+    )
+    problem = state.problem()
+    if problem:
+        raise RoundTripError("inputs", problem)
+    runner = StepRunner(state, on_step)
+    runner.run_all(NATIVE_B2_STEPS)
     return RoundTripResult(
-        directory=dir_name, steps=tuple(steps.done), output_keys=tuple(keys), counts=counts
+        directory=state.directory,
+        steps=tuple(runner.done),
+        output_keys=state.output_keys,
+        counts=state.counts,
     )

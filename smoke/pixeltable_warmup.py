@@ -26,12 +26,11 @@ from types import TracebackType
 from typing import Any
 
 from infra.core.s3_operations import Operation, capability_for
+from smoke.checks.identity import Group
 from smoke.context import LOCAL_MODEL, SmokeContext
 
-GROUP = "pixeltable"
 UPLOAD = Operation.PUT_OBJECT  # uploading the media fixtures
 DOWNLOAD = Operation.GET_OBJECT  # Pixeltable's downloads
-STATE_KEY = "pixeltable warmup"
 # Set to 1 to start the preparations beside the S3 checks. Off by default: on a quiet 2-core
 # machine the overlapped suite measured slower (the imports in the background threads hold the
 # GIL against the S3 checks), on a loaded one faster; `scripts/bench --only suite` compares both.
@@ -175,14 +174,14 @@ def start_warmup(ctx: SmokeContext) -> PixeltableWarmup | None:
     The conditions are the Pixeltable checks' own guards: the group is selected, the endpoint
     answered, and the role may upload (and, for Pixeltable itself, download).
     """
-    if STATE_KEY in ctx.state:
-        return ctx.state[STATE_KEY]
-    if not (ctx.wants(GROUP) and ctx.preflight_passed and not ctx.stop_reason):
+    if ctx.warmup is not None:
+        return ctx.warmup
+    if not (ctx.wants(Group.PIXELTABLE) and ctx.preflight_passed and not ctx.stop_reason):
         return None
     if not _can(ctx, UPLOAD):
         return None
     warmup = PixeltableWarmup(ctx, prepare_pixeltable=_can(ctx, DOWNLOAD))
-    ctx.state[STATE_KEY] = warmup
+    ctx.warmup = warmup
     try:
         warmup.start()
     except BaseException:
@@ -193,6 +192,6 @@ def start_warmup(ctx: SmokeContext) -> PixeltableWarmup | None:
 
 def close_warmup(ctx: SmokeContext) -> None:
     """Idempotent; the runner calls it after the checks, also after a failure or an interrupt."""
-    warmup = ctx.state.get(STATE_KEY)
+    warmup = ctx.warmup
     if warmup is not None:
         warmup.close()

@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from infra.core.expectations import Expectation, Operation
+from smoke.checks.identity import CheckId, identity_of
 from smoke.context import SmokeContext
 from smoke.pixeltable_warmup import overlap_enabled, start_warmup
 from smoke.results import CheckResult, Result, print_progress, result_from_skip_reason
@@ -92,12 +93,15 @@ class SmokePlugin:
             start_warmup(self.context)
 
 
+def _identity(item: pytest.Item) -> CheckId:
+    """The identity its `@check` states; a check without one stops the run at collection."""
+    return identity_of(getattr(item, "function", None))
+
+
 def _group(item: pytest.Item) -> str:
-    return str(getattr(item.module, "GROUP", item.module.__name__))  # type: ignore[attr-defined]
+    return _identity(item).group.value
 
 
 def _display_name(item: pytest.Item) -> str:
-    function = getattr(item, "originalname", item.name).removeprefix("check_").replace("_", " ")
     callspec = getattr(item, "callspec", None)
-    suffix = f" [{callspec.id}]" if callspec else ""
-    return f"{_group(item)}: {function}{suffix}"
+    return _identity(item).title(callspec.id if callspec else None)

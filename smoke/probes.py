@@ -1,6 +1,8 @@
 """Run one expectation's S3 operation and classify what happened.
 
-Only the call and its classification live here; `smoke.verdicts.judge` decides.
+The call and its classification live here, and `probe`, which hands the observation to
+`smoke.verdicts.judge`: the one probe-and-verdict engine of the scoping check and of the
+integration tests against the local servers.
 Object Lock cannot mask a probe: `deleteFiles` is shown on the hide marker the
 DeleteObject probe leaves (a marker is never under retention), and the lock on
 the uploaded version by the separate data-version rows.
@@ -17,7 +19,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.core.expectations import Expectation, Operation, Scope, Subject
-from smoke.verdicts import Observation, Outcome
+from smoke.capability_report import Probed
+from smoke.verdicts import Observation, Outcome, judge
 
 PROBE_BODY = b"pixeltable-b2 scoping probe\n"
 DENIED_STATUS = 403
@@ -280,3 +283,15 @@ def diagnose_refusal(client: Any, bucket: str, prefix: str) -> Observation:
     except (ClientError, BotoCoreError) as error:
         return classify(error)
     return Observation(Outcome.ALLOWED)
+
+
+def probe(
+    client: Any,
+    expectation: Expectation,
+    names: ProbeNames,
+    unenforced: frozenset[str],
+    backend: str,
+) -> Probed:
+    """Perform one row of the expectation table and judge the answer against the plan."""
+    observation = observe(client, expectation, names)
+    return Probed(expectation, observation, judge(expectation, observation, unenforced, backend))

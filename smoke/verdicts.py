@@ -40,7 +40,6 @@ class Result(StrEnum):
 
 SMOKE_RESULTS = (Result.PASSED, Result.FAILED, Result.NOT_VERIFIABLE, Result.NOT_RUN)
 AUDIT_RESULTS = (Result.PASSED, Result.FAILED, Result.WARNED, Result.SKIPPED)
-Status = Result  # the name smoke/checks still import
 
 
 @dataclass(frozen=True)

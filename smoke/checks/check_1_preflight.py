@@ -11,13 +11,14 @@ from botocore.exceptions import (
 )
 
 from infra.core import runtime_env as env
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 from smoke.s3_clients import uses_when_required
 
-GROUP = "preflight"
 CONNECT_TIMEOUT, READ_TIMEOUT = 2.0, 4.0
 
 
+@check(Group.PREFLIGHT, "configuration")
 def check_configuration(ctx: SmokeContext, note) -> None:
     target = ctx.target
     plan = target.plan
@@ -35,6 +36,7 @@ def check_configuration(ctx: SmokeContext, note) -> None:
     note(f"{target.source}: role {target.role!r}, bucket {target.bucket!r} at {target.endpoint}")
 
 
+@check(Group.PREFLIGHT, "endpoint reachable")
 def check_endpoint_reachable(ctx: SmokeContext) -> None:
     client = ctx.client(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, max_attempts=1)
     endpoint = ctx.target.endpoint
@@ -62,6 +64,7 @@ def check_endpoint_reachable(ctx: SmokeContext) -> None:
     ctx.preflight_passed = True
 
 
+@check(Group.PREFLIGHT, "checksum mode")
 def check_checksum_mode(ctx: SmokeContext) -> None:
     wrong = [c for c in ctx.clients if not uses_when_required(c)]
     assert not wrong, f"{len(wrong)} S3 client(s) send checksum headers B2 rejects"

@@ -7,16 +7,16 @@ from botocore.exceptions import ClientError
 
 from infra.core.expectations import Operation
 from infra.core.s3_operations import capability_for
-from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
-from smoke.probes import KEY_REJECTED_CODES, classify, diagnose_refusal, observe
-from smoke.verdicts import Outcome, Status, judge
+from smoke.probes import KEY_REJECTED_CODES, classify, diagnose_refusal, probe
+from smoke.verdicts import Outcome, Result
 
-GROUP = "connectivity"
 SERVER_ERROR = 500
 
 
+@check(Group.CONNECTIVITY, "head bucket")
 def check_head_bucket(ctx: SmokeContext) -> None:
     require_preflight(ctx)
     bucket = ctx.target.bucket
@@ -55,24 +55,26 @@ def check_head_bucket(ctx: SmokeContext) -> None:
         ) from None
 
 
+@check(Group.CONNECTIVITY, "list buckets")
 def check_list_buckets(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
     planned = [e for e in ctx.target.expectations if e.operation is Operation.LIST_BUCKETS]
-    observed = observe(ctx.client(), planned[0], ctx.names) if planned else None
     if not planned:
-        assert observed is None
         response = ctx.client().list_buckets()
         names = {b["Name"] for b in response.get("Buckets", [])}
         assert ctx.target.bucket in names, "ListBuckets works but does not show the bucket"
         note("ListBuckets works and shows the bucket (no plan given to compare with)")
         return
-    verdict = judge(planned[0], observed, ctx.target.unenforced, ctx.options.backend_label)
-    ctx.probed.append(Probed(planned[0], observed, verdict))
-    if verdict.status is Status.FAILED:
+    probed = probe(
+        ctx.client(), planned[0], ctx.names, ctx.target.unenforced, ctx.options.backend_label
+    )
+    ctx.probed.append(probed)
+    verdict = probed.verdict
+    if verdict.status is Result.FAILED:
         raise AssertionError(verdict.message)
     if planned[0].allowed:
         note("ListBuckets works and shows the bucket, as planned")
-    elif verdict.status is Status.PASSED:
+    elif verdict.status is Result.PASSED:
         note(
             "ListBuckets is refused, as B2 does for a bucket-scoped key without "
             "listAllBucketNames; HeadBucket (above) is the connectivity check that works"

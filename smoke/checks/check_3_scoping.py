@@ -5,30 +5,31 @@ from __future__ import annotations
 import pytest
 
 from infra.core.expectations import Expectation
-from smoke.capability_report import Probed
 from smoke.checks.gate import require_preflight
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
-from smoke.probes import observe
-from smoke.verdicts import Status, judge
-
-GROUP = "scoping"
+from smoke.probes import probe
+from smoke.verdicts import Result
 
 
 def _client(ctx: SmokeContext):
     """One client for every row: building a boto3 client costs more than the probe."""
-    if "scoping client" not in ctx.state:
-        ctx.state["scoping client"] = ctx.client()
-    return ctx.state["scoping client"]
+    if ctx.scoping_client is None:
+        ctx.scoping_client = ctx.client()
+    return ctx.scoping_client
 
 
+@check(Group.SCOPING, "expectation")
 def check_expectation(ctx: SmokeContext, expectation: Expectation | None, note) -> None:
     require_preflight(ctx)
     if expectation is None:
         pytest.skip("not verifiable: no stack plan given (use --stack or --plan-file)")
-    observation = observe(_client(ctx), expectation, ctx.names)
-    verdict = judge(expectation, observation, ctx.target.unenforced, ctx.options.backend_label)
-    ctx.probed.append(Probed(expectation, observation, verdict))
-    if verdict.status is Status.NOT_VERIFIABLE:
+    probed = probe(
+        _client(ctx), expectation, ctx.names, ctx.target.unenforced, ctx.options.backend_label
+    )
+    ctx.probed.append(probed)
+    verdict = probed.verdict
+    if verdict.status is Result.NOT_VERIFIABLE:
         pytest.skip(f"not verifiable: {verdict.message}")
-    if verdict.status is Status.FAILED:
+    if verdict.status is Result.FAILED:
         raise AssertionError(verdict.message)

@@ -7,9 +7,9 @@ from botocore.exceptions import ClientError
 
 from infra.core.s3_operations import Operation
 from smoke.checks.gate import require_operation, require_preflight
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 
-GROUP = "bucket settings"
 NO_LOCK_CODES = ("ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound")
 
 
@@ -19,6 +19,7 @@ def _plan_or_skip(ctx: SmokeContext):
     return ctx.target.plan
 
 
+@check(Group.BUCKET_SETTINGS, "versioning")
 def check_versioning(ctx: SmokeContext) -> None:
     require_preflight(ctx)
     plan = _plan_or_skip(ctx)
@@ -31,6 +32,7 @@ def check_versioning(ctx: SmokeContext) -> None:
     )
 
 
+@check(Group.BUCKET_SETTINGS, "object lock")
 def check_object_lock(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
     plan = _plan_or_skip(ctx)

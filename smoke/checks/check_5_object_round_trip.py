@@ -10,9 +10,9 @@ from botocore.exceptions import ClientError
 
 from infra.core.s3_operations import Operation
 from smoke.checks.gate import require_operation, require_preflight
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 
-GROUP = "object round trip"
 SIZE = 256 * 1024
 PRESIGN_SECONDS = 300
 HTTP_TIMEOUT = 10
@@ -30,10 +30,11 @@ def _key(ctx: SmokeContext) -> str:
 def _require_put(ctx: SmokeContext) -> None:
     require_preflight(ctx)
     require_operation(ctx, Operation.PUT_OBJECT, "the round trip")
-    if "round trip version" not in ctx.state:
+    if ctx.round_trip_version is None:
         pytest.skip("not run: the put failed")
 
 
+@check(Group.OBJECT_ROUND_TRIP, "put")
 def check_put(ctx: SmokeContext) -> None:
     require_preflight(ctx)
     require_operation(ctx, Operation.PUT_OBJECT, "the round trip")
@@ -41,15 +42,17 @@ def check_put(ctx: SmokeContext) -> None:
     response = ctx.client().put_object(Bucket=ctx.target.bucket, Key=_key(ctx), Body=body)
     version = response.get("VersionId")
     ctx.names.remember(ctx.target.bucket, _key(ctx), version)
-    ctx.state["round trip version"] = version or "null"
+    ctx.round_trip_version = version or "null"
 
 
+@check(Group.OBJECT_ROUND_TRIP, "head")
 def check_head(ctx: SmokeContext) -> None:
     _require_put(ctx)
     head = ctx.client().head_object(Bucket=ctx.target.bucket, Key=_key(ctx))
     assert head["ContentLength"] == SIZE, f"HEAD says {head['ContentLength']} bytes, put {SIZE}"
 
 
+@check(Group.OBJECT_ROUND_TRIP, "get with checksum")
 def check_get_with_checksum(ctx: SmokeContext) -> None:
     _require_put(ctx)
     require_operation(ctx, Operation.GET_OBJECT, "reading the object back")
@@ -59,6 +62,7 @@ def check_get_with_checksum(ctx: SmokeContext) -> None:
     assert actual == expected, f"downloaded bytes differ: sha256 {actual[:12]} != {expected[:12]}"
 
 
+@check(Group.OBJECT_ROUND_TRIP, "list")
 def check_list(ctx: SmokeContext) -> None:
     _require_put(ctx)
     require_operation(ctx, Operation.LIST_OBJECTS, "listing")
@@ -67,6 +71,7 @@ def check_list(ctx: SmokeContext) -> None:
     assert _key(ctx) in keys, f"ListObjectsV2 under {ctx.run_prefix!r} does not show the object"
 
 
+@check(Group.OBJECT_ROUND_TRIP, "presigned get")
 def check_presigned_get(ctx: SmokeContext) -> None:
     _require_put(ctx)
     require_operation(ctx, Operation.GET_OBJECT, "a presigned download")
@@ -83,6 +88,7 @@ def check_presigned_get(ctx: SmokeContext) -> None:
     )
 
 
+@check(Group.OBJECT_ROUND_TRIP, "delete")
 def check_delete(ctx: SmokeContext, note) -> None:
     _require_put(ctx)
     plan = ctx.target.plan

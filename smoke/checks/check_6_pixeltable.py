@@ -1,8 +1,10 @@
 """Pixeltable round trip: ingest every media kind from the bucket, index, search, write back.
 
-The slow preparations (fixture upload, model build, PostgreSQL start) run in background
-threads (`smoke.pixeltable_warmup`): started here, side by side, or already by the plugin
-during the S3 checks when PXB2_SMOKE_OVERLAP=1; these checks take their results in order.
+One check per step of `smoke.pixeltable_roundtrip.STEPS`, in order, sharing the phase on
+the context; a step whose earlier step did not pass is not run. The slow preparations
+(fixture upload, model build, PostgreSQL start) run in background threads
+(`smoke.pixeltable_warmup`): started here, side by side, or already by the plugin during
+the S3 checks when PXB2_SMOKE_OVERLAP=1; the checks take their results in order.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from typing import TypeVar
 
 import pytest
 
+from smoke import pixeltable_roundtrip as roundtrip
 from smoke.checks.gate import require_operation, require_preflight
-from smoke.context import LOCAL_MODEL, SmokeContext
+from smoke.checks.identity import Group, check
+from smoke.context import LOCAL_MODEL, FixturesInBucket, SmokeContext
+from smoke.pixeltable_phase import PixeltablePhase
+from smoke.pixeltable_roundtrip import STEPS, RoundTripState, Step, StepRunner
 from smoke.pixeltable_warmup import DOWNLOAD, UPLOAD, PixeltableWarmup, start_warmup
-from smoke.pixeltable_warmup import GROUP as GROUP
-from smoke.s3_calls import S3CallLog, recording_s3_calls
+from smoke.s3_calls import S3CallLog
 
 T = TypeVar("T")
+FIRST, LAST = STEPS[0], STEPS[-1]
 
 
 def _warmup(ctx: SmokeContext) -> PixeltableWarmup:
@@ -28,8 +34,8 @@ def _warmup(ctx: SmokeContext) -> PixeltableWarmup:
 
 
 def _named_refusals(calls: S3CallLog, run: Callable[[], T]) -> T:
-    """Run the round trip; if it fails, say which S3 calls the server refused and the
-    capability each needs (Pixeltable's own messages do not)."""
+    """Run a step; if it fails, say which S3 calls the server refused and the capability
+    each needs (Pixeltable's own messages do not)."""
     try:
         return run()
     except Exception as error:
@@ -42,6 +48,7 @@ def _named_refusals(calls: S3CallLog, run: Callable[[], T]) -> T:
         ) from None
 
 
+@check(Group.PIXELTABLE, "fixtures uploaded")
 def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
     require_operation(ctx, UPLOAD, "uploading the media fixtures")
@@ -53,8 +60,7 @@ def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
 
         fixtures = build_fixtures()
         upload = upload_fixtures(ctx.client(), ctx.target.bucket, ctx.fixtures_prefix)
-    ctx.state["fixtures"] = fixtures
-    ctx.state["fixture keys"] = upload.keys
+    ctx.fixtures = FixturesInBucket(fixtures, dict(upload.keys))
     ctx.facts["fixture objects uploaded"] = upload.uploaded_objects
     ctx.facts["fixture bytes uploaded"] = upload.uploaded_bytes
     note(
@@ -63,49 +69,87 @@ def check_fixtures_uploaded(ctx: SmokeContext, note) -> None:
     )
 
 
-def check_round_trip(ctx: SmokeContext, note) -> None:
+def _open(ctx: SmokeContext) -> PixeltablePhase[RoundTripState]:
+    """The first step's gates, then the phase: warm-up results, the S3 environment, inputs."""
     require_preflight(ctx)
     require_operation(ctx, DOWNLOAD, "Pixeltable's downloads")
-    if "fixture keys" not in ctx.state:
+    if ctx.fixtures is None:
         pytest.skip("not run: the media fixtures are not in the bucket")
-    from smoke.pixeltable_roundtrip import run_pixeltable_roundtrip, s3_environment
-
-    target = ctx.target
-    creds = target.credentials
-    steps: list[str] = []
-    tiny = ctx.options.embedding == LOCAL_MODEL
-    with _warmup(ctx) as warmup:
-        model_id = warmup.model_id()
+    target, fixtures = ctx.target, ctx.fixtures
+    state = RoundTripState(
+        bucket=target.bucket,
+        fixture_keys=fixtures.keys,
+        fixtures=fixtures.fixtures,
+        run_prefix=f"{ctx.run_prefix}pixeltable/",
+        model_id="",
+        real_model=ctx.options.embedding != LOCAL_MODEL,
+        s3_client=None,
+    )
+    phase = ctx.pixeltable = PixeltablePhase(StepRunner(state))
+    try:
+        warmup = phase.resources.enter_context(_warmup(ctx))
+        state.model_id = warmup.model_id()
         ctx.facts["pixeltable start waited for (s)"] = round(warmup.wait_for_pixeltable(), 2)
-        with (
-            s3_environment(
+        creds = target.credentials
+        phase.resources.enter_context(
+            roundtrip.s3_environment(  # looked up here: the fault matrix wraps it
                 target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
-            ),
-            recording_s3_calls() as calls,
-        ):
-            result = _named_refusals(
-                calls,
-                lambda: run_pixeltable_roundtrip(
-                    bucket=target.bucket,
-                    fixture_keys=ctx.state["fixture keys"],
-                    fixtures=ctx.state["fixtures"],
-                    run_prefix=f"{ctx.run_prefix}pixeltable/",
-                    model_id=model_id,
-                    real_model=not tiny,
-                    s3_client=ctx.client(),
-                    on_step=lambda name, seconds, detail: steps.append(f"{name} {seconds:.2f}s"),
-                ),
             )
-        ctx.facts["S3 calls during the Pixeltable phase"] = ", ".join(
-            f"{call} x{n}" for call, n in calls.counts().items()
         )
-    home = warmup.home
-    for key in result.output_keys:
-        ctx.names.remember(target.bucket, key, None)
-    ctx.facts["pixeltable outputs written"] = len(result.output_keys)
-    ctx.facts["pixeltable postgres stopped"] = home.cleanup is not None
-    for name, seconds in sorted(warmup.seconds.items()):
-        ctx.facts[f"pixeltable warm-up {name} (s)"] = round(seconds, 2)
-    for name, seconds in result.timings.items():
-        ctx.facts[f"pixeltable {name} (s)"] = round(seconds, 2)
-    note(f"model {'tiny (offline)' if tiny else model_id}; " + ", ".join(steps))
+        state.s3_client = ctx.client()
+        problems = state.problems()
+        if problems:
+            raise roundtrip.RoundTripError("inputs", "; ".join(problems))
+    except BaseException:
+        phase.runner.failed.add(FIRST.name)
+        raise
+    return phase
+
+
+def _phase_for(ctx: SmokeContext, step: Step[RoundTripState]) -> PixeltablePhase:
+    if step is FIRST:
+        return _open(ctx)
+    phase = ctx.pixeltable
+    blocker = phase.runner.blocker(step) if phase else f"{FIRST.title} was not run"
+    if blocker:
+        pytest.skip(f"not run: {blocker}")
+    assert phase is not None
+    return phase
+
+
+def _finish(ctx: SmokeContext) -> None:
+    """After the last step: PostgreSQL stopped, the outputs remembered for clean-up, facts."""
+    phase = ctx.pixeltable
+    if phase is None or phase.closed:
+        return
+    phase.close()
+    state, warmup = phase.state, ctx.warmup
+    for key in state.output_keys:
+        ctx.names.remember(ctx.target.bucket, key, None)
+    ctx.facts["S3 calls during the Pixeltable phase"] = ", ".join(
+        f"{call} x{n}" for call, n in phase.calls.counts().items()
+    )
+    ctx.facts["pixeltable outputs written"] = len(state.output_keys)
+    if warmup is not None:
+        home = warmup.home
+        ctx.facts["pixeltable postgres stopped"] = home is not None and home.cleanup is not None
+        for name, seconds in sorted(warmup.seconds.items()):
+            ctx.facts[f"pixeltable warm-up {name} (s)"] = round(seconds, 2)
+    for result in phase.runner.done:
+        ctx.facts[f"pixeltable {result.name} (s)"] = round(result.seconds, 2)
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[step.title for step in STEPS])
+@check(Group.PIXELTABLE)
+def check_step(ctx: SmokeContext, step: Step[RoundTripState], note) -> None:
+    try:
+        phase = _phase_for(ctx, step)
+        with phase.recording() as calls:
+            result = _named_refusals(calls, lambda: phase.runner.run(step))
+        if step is FIRST:
+            model = phase.state.model_id
+            note(f"model {model if phase.state.real_model else 'tiny (offline)'}")
+        note(result.detail)
+    finally:
+        if step is LAST:
+            _finish(ctx)

@@ -7,11 +7,11 @@ import os
 import pytest
 
 from smoke.checks.gate import require_preflight
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 
-GROUP = "audit"
 
-
+@check(Group.AUDIT, "b2 state matches plan")
 def check_b2_state_matches_plan(ctx: SmokeContext, note) -> None:
     require_preflight(ctx)
     target = ctx.target

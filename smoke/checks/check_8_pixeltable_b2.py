@@ -1,6 +1,8 @@
 """Pixeltable's native B2 path: media read from and written to B2 URLs, not s3:// ones.
 
-Its own group, so it can run without the s3:// round trip (`--only "pixeltable b2"`).
+One check per step of `smoke.pixeltable_roundtrip.NATIVE_B2_STEPS`, in order; a step whose
+earlier step did not pass is not run. Its own group, so it can run without the s3:// round
+trip (`--only "pixeltable b2"`).
 """
 
 from __future__ import annotations
@@ -8,14 +10,18 @@ from __future__ import annotations
 import pytest
 
 from infra.core.s3_operations import Operation
+from smoke import pixeltable_roundtrip as roundtrip
 from smoke.checks import check_6_pixeltable as media
 from smoke.checks.gate import require_operation, require_preflight
+from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
+from smoke.pixeltable_phase import PixeltablePhase
+from smoke.pixeltable_roundtrip import NATIVE_B2_STEPS, NativeB2State, Step, StepRunner
 
-GROUP = "pixeltable b2"
+FIRST, LAST = NATIVE_B2_STEPS[0], NATIVE_B2_STEPS[-1]
 
 
-def check_native_b2_path(ctx: SmokeContext, note) -> None:
+def _open(ctx: SmokeContext, note) -> PixeltablePhase[NativeB2State]:
     """Pixeltable's own B2 addressing: https://s3.<region>.backblazeb2.com/<bucket>/<key>."""
     require_preflight(ctx)
     require_operation(ctx, Operation.GET_OBJECT, "Pixeltable's downloads")
@@ -28,29 +34,66 @@ def check_native_b2_path(ctx: SmokeContext, note) -> None:
             "stack, or inside the B2 twin (`python -m infra.local.twin --stack dev -- python -m "
             "smoke --env --stack dev --embedding tiny`)"
         )
-    if "fixture keys" not in ctx.state:  # run on its own (--only "pixeltable b2")
+    if ctx.fixtures is None:  # run on its own (--only "pixeltable b2")
         media.check_fixtures_uploaded(ctx, note)
+    assert ctx.fixtures is not None
     from smoke.pixeltable_home import temporary_pixeltable_home
-    from smoke.pixeltable_roundtrip import run_native_b2_roundtrip, s3_environment
 
-    creds = target.credentials
-    steps: list[str] = []
-    with (
-        s3_environment(
-            target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
-        ),
-        temporary_pixeltable_home(),
-    ):
-        result = run_native_b2_roundtrip(
-            endpoint=target.endpoint,
-            bucket=target.bucket,
-            fixture_keys=ctx.state["fixture keys"],
-            fixtures=ctx.state["fixtures"],
-            run_prefix=f"{ctx.run_prefix}pixeltable/",
-            s3_client=ctx.client(),
-            on_step=lambda name, seconds, detail: steps.append(f"{name} {seconds:.2f}s"),
+    state = NativeB2State(
+        endpoint=target.endpoint,
+        bucket=target.bucket,
+        fixture_keys=ctx.fixtures.keys,
+        fixtures=ctx.fixtures.fixtures,
+        run_prefix=f"{ctx.run_prefix}pixeltable/",
+        s3_client=None,
+    )
+    phase = ctx.pixeltable_b2 = PixeltablePhase(StepRunner(state))
+    try:
+        creds = target.credentials
+        phase.resources.enter_context(
+            roundtrip.s3_environment(  # looked up here: the fault matrix wraps it
+                target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
+            )
         )
-    for key in result.output_keys:
-        ctx.names.remember(target.bucket, key, None)
-    ctx.facts["pixeltable native B2 outputs written"] = len(result.output_keys)
-    note(f"through {target.endpoint}/{target.bucket}/ URLs: " + ", ".join(steps))
+        phase.resources.enter_context(temporary_pixeltable_home())
+        state.s3_client = ctx.client()
+        problem = state.problem()
+        if problem:
+            raise roundtrip.RoundTripError("inputs", problem)
+    except BaseException:
+        phase.runner.failed.add(FIRST.name)
+        raise
+    return phase
+
+
+def _phase_for(ctx: SmokeContext, step: Step[NativeB2State], note) -> PixeltablePhase:
+    if step is FIRST:
+        return _open(ctx, note)
+    phase = ctx.pixeltable_b2
+    blocker = phase.runner.blocker(step) if phase else f"{FIRST.title} was not run"
+    if blocker:
+        pytest.skip(f"not run: {blocker}")
+    assert phase is not None
+    return phase
+
+
+def _finish(ctx: SmokeContext) -> None:
+    """After the last step: PostgreSQL stopped, the outputs remembered for clean-up."""
+    phase = ctx.pixeltable_b2
+    if phase is None or phase.closed:
+        return
+    phase.close()
+    for key in phase.state.output_keys:
+        ctx.names.remember(ctx.target.bucket, key, None)
+    ctx.facts["pixeltable native B2 outputs written"] = len(phase.state.output_keys)
+
+
+@pytest.mark.parametrize("step", NATIVE_B2_STEPS, ids=[step.title for step in NATIVE_B2_STEPS])
+@check(Group.PIXELTABLE_B2)
+def check_step(ctx: SmokeContext, step: Step[NativeB2State], note) -> None:
+    try:
+        phase = _phase_for(ctx, step, note)
+        note(phase.runner.run(step).detail)
+    finally:
+        if step is LAST:
+            _finish(ctx)

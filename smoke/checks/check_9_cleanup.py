@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from smoke.checks.identity import Group, check
 from smoke.cleanup import HIDE, VERSION_DELETE, remove_run_objects
 from smoke.context import SmokeContext
 
-GROUP = "cleanup"
 
-
+@check(Group.CLEANUP, "run objects removed")
 def check_run_objects_removed(ctx: SmokeContext, note) -> None:
     if not ctx.preflight_passed:
         note("nothing to clean: the endpoint was never reached")

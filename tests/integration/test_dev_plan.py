@@ -13,9 +13,8 @@ from infra.core.stack_files import load_plan_for_stack
 from infra.local import s3_client
 from tests.integration.expectation_probes import (
     bucket_scoped_roles,
+    mismatch,
     names_for,
-    observe,
-    verdict,
 )
 from tests.integration.support import Running, assert_allowed, assert_denied, error_code
 
@@ -62,10 +61,9 @@ def test_role_matches_its_expectation_table(dev_running: Running, role: str) -> 
     names = names_for(PLAN.key(role), deployment.bucket, deployment.other_bucket)
     problems = []
     for row in expectations_for(PLAN, role):
-        outcome, code = observe(client, row, names)
-        problem = verdict(row, outcome, deployment.unenforced)
+        problem = mismatch(client, row, names, deployment.unenforced)
         if problem:
-            problems.append(f"{problem} ({outcome} {code})")
+            problems.append(problem)
     assert problems == []
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from infra.core.expectations import OBJECT_LOCK, expectations_for, probe_prefix
 from infra.core.stack_files import load_plan_for_stack
-from tests.integration.expectation_probes import bucket_scoped_roles, names_for, observe, verdict
+from tests.integration.expectation_probes import bucket_scoped_roles, mismatch, names_for
 from tests.integration.support import Running, assert_allowed, assert_denied
 
 PLAN = load_plan_for_stack("prod")
@@ -90,8 +90,7 @@ def test_role_matches_its_expectation_table(prod_running: Running, role: str) ->
     names = names_for(PLAN.key(role), deployment.bucket, deployment.other_bucket)
     problems = []
     for row in expectations_for(PLAN, role):
-        outcome, code = observe(client, row, names)
-        problem = verdict(row, outcome, deployment.unenforced)
+        problem = mismatch(client, row, names, deployment.unenforced)
         if problem:
-            problems.append(f"{problem} ({outcome} {code})")
+            problems.append(problem)
     assert problems == []

@@ -127,6 +127,33 @@ def test_bad_inputs_raise_before_pixeltable_starts(monkeypatch: pytest.MonkeyPat
     assert "run_prefix 'no-slash'" in str(caught.value)
 
 
+def test_the_step_table_is_the_round_trip_in_order() -> None:
+    assert [step.name for step in rt.STEPS] == EXPECTED_STEPS
+    names = [step.name for step in rt.STEPS]
+    for index, step in enumerate(rt.STEPS):
+        assert all(names.index(need) < index for need in step.needs), step.name
+
+
+def test_a_failed_step_blocks_only_the_steps_that_need_it() -> None:
+    def fails(state: object) -> str:
+        raise RuntimeError("no video")
+
+    steps = {
+        "init": rt.Step("init", lambda state: "ok"),
+        "video": rt.Step("video", fails, ("init",)),
+        "frames": rt.Step("frames", lambda state: "ok", ("video",)),
+        "images": rt.Step("images", lambda state: "ok", ("init",)),
+    }
+    runner = rt.StepRunner(state=None)
+    runner.run(steps["init"])
+    with pytest.raises(rt.RoundTripError, match=r"step 'video'.*RuntimeError: no video"):
+        runner.run(steps["video"])
+    assert runner.blocker(steps["frames"]) == "video failed"
+    assert runner.blocker(steps["images"]) is None
+    assert runner.blocker(rt.Step("later", lambda state: "", ("frames",))) == ("frames was not run")
+    assert [r.name for r in runner.done] == ["init"]
+
+
 def test_s3_environment_sets_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://before")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "stale-token")

@@ -29,6 +29,7 @@ from tests.reliability.matrix import (
 ENDPOINT = "http://127.0.0.1:40001"
 PREFLIGHT = "preflight: endpoint reachable"
 GET_CHECK = "object round trip: get with checksum"
+INSERT_IMAGES, COMPUTED_OUTPUT = "pixeltable: insert images", "pixeltable: computed output"
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def preflight_failure(message: str, seconds: float = 0.2) -> SmokeRun:
     checks = [
         check(PREFLIGHT, "failed", seconds, message),
         check("connectivity: head bucket", "not run", 0.0, "preflight failed"),
-        check("pixeltable: round trip", "not run", 0.0, "preflight failed"),
+        check(matrix.ROUND_TRIP_CHECKS[0], "not run", 0.0, "preflight failed"),
         check("cleanup: run objects removed"),
     ]
     lines = ((1.0, "pixeltable-b2 smoke run x"), (1.0 + seconds, f"FAILED {seconds:.2f}s  x"))
@@ -130,7 +131,7 @@ def test_checks_that_run_after_a_failed_preflight_break_the_row() -> None:
 
 
 def b2_observation(records: list[ProxyRecord]) -> Observation:
-    run = smoke_run([check("pixeltable: round trip")], facts={"run id": "r1"})
+    run = smoke_run([check(name) for name in matrix.ROUND_TRIP_CHECKS], facts={"run id": "r1"})
     facts = {"fixtures prefix": "smoke/fixtures/", "pixeltable prefix": "smoke/runs/r1/pixeltable/"}
     return Observation([run], records, ENDPOINT, [], facts)
 
@@ -154,7 +155,7 @@ def test_settings_removed_must_be_caught_by_the_proxy() -> None:
     assert "x-amz-checksum-crc32" in caught.actual
     unnoticed = matrix.judge_checksums_removed(Observation([run], []))
     assert "went unnoticed" in unnoticed.problems[0]
-    only_pixeltable = smoke_run([check("pixeltable: round trip", "failed", 3.0, "download")])
+    only_pixeltable = smoke_run([check(COMPUTED_OUTPUT, "failed", 3.0, "refused")])
     assert matrix.judge_pixeltable_checksums_removed(Observation([only_pixeltable], [refused])).held
     assert not matrix.judge_pixeltable_checksums_removed(Observation([run], [refused])).held
 
@@ -177,7 +178,7 @@ def test_busy_outage_is_bounded_and_names_endpoint_and_status() -> None:
     message = f"endpoint {ENDPOINT} answered 503 SlowDown to HeadBucket on all 4 attempts"
     checks = [
         check("connectivity: head bucket", "failed", 7.0, message),
-        check("pixeltable: round trip", "not run", 0.0),
+        check(matrix.ROUND_TRIP_CHECKS[0], "not run", 0.0),
     ]
     assert matrix.judge_busy_outage(Observation([smoke_run(checks)], endpoint=ENDPOINT)).held
     slow = smoke_run(checks, seconds=75.0)
@@ -215,8 +216,8 @@ def test_dropped_download_passes_only_with_a_visible_retry() -> None:
 
 
 def test_server_kill_needs_a_kill_while_postgres_runs_and_a_reported_failure() -> None:
-    lines = ((30.0, "        FAILED  18.00s  pixeltable: round trip"),)
-    run = smoke_run([check("pixeltable: round trip", "failed", 18.0, "download")], lines=lines)
+    lines = ((30.0, f"        FAILED  18.00s  {INSERT_IMAGES}"),)
+    run = smoke_run([check(INSERT_IMAGES, "failed", 18.0, "download")], lines=lines)
     facts = {"killed at": 27.0, "weed pid": 10, "postgres pid": 11}
     judged = matrix.judge_server_kill(Observation([run], facts=facts))
     assert judged.held, judged.problems

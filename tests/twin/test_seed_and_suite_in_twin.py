@@ -18,6 +18,8 @@ import pytest
 
 from infra.core import runtime_env as env
 from infra.core.stack_files import PROJECT_ROOT
+from smoke.checks.identity import CheckId, Group
+from smoke.pixeltable_roundtrip import NATIVE_B2_STEPS
 from tests.twin.conftest import LEAST_PRIVILEGE_ROLE, SEED_PREFIX, SEED_ROLE
 
 pytestmark = pytest.mark.slow
@@ -108,9 +110,9 @@ def test_the_suite_in_env_mode_runs_the_b2_only_paths(b2_twin, twin_file, tmp_pa
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     checks = {c["name"]: c for c in json.loads(report.read_text())["checks"]}
-    native = checks["pixeltable b2: native b2 path"]
-    assert native["result"] == "passed", native
-    assert f"{b2_twin.plan.endpoint}/{b2_twin.bucket}/" in native["message"]
+    native = [checks[CheckId(Group.PIXELTABLE_B2).title(step.title)] for step in NATIVE_B2_STEPS]
+    assert all(c["result"] == "passed" for c in native), native
+    assert f"{b2_twin.plan.endpoint}/{b2_twin.bucket}/" in " ".join(c["message"] for c in native)
     audit = next(c for name, c in checks.items() if name.startswith("audit"))
     assert audit["result"] == "not verifiable"
     assert "native API" in audit["message"]
