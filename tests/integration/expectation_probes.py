@@ -12,7 +12,7 @@ from typing import Any
 from infra.core.expectations import Expectation, probe_prefix
 from infra.core.plan_model import KeyPlan, StackPlan
 from smoke import probes
-from smoke.verdicts import Outcome, Status
+from smoke.verdicts import Outcome, Result
 
 BACKEND = "the local server"
 
@@ -46,7 +46,7 @@ def mismatch(
     if observed.outcome in (Outcome.ERROR, Outcome.NO_SUCH_BUCKET):
         raise AssertionError(f"{row.name}: {observed.outcome} {observed.code} {observed.detail}")
     where = f" ({observed.outcome} {observed.code})"
-    if probed.verdict.status is Status.FAILED:
+    if probed.verdict.status is Result.FAILED:
         return probed.verdict.message + where
     blind = set(row.relies_on) & unenforced
     if not row.allowed and blind and observed.outcome is Outcome.DENIED:
