@@ -9,8 +9,8 @@ from b2sdk.v3 import SSE_NONE
 
 from infra.core import b2_facts as b2
 from smoke.audit.findings import EXIT_CLEAN, EXIT_FINDINGS
+from smoke.audit.simulated_account import World, default_retention, lifecycle_rules
 from tests.audit.conftest import Run
-from tests.audit.world import World, default_retention, lifecycle_rules
 
 STACKS = ("dev", "prod")
 
