@@ -11,7 +11,6 @@ import json
 import logging
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -19,10 +18,10 @@ import pytest
 
 from infra.core.ci_settings import CONSTANT_VALUES, CiValue, CiValuePlan, value_unmaskable_reason
 from infra.core.plan_model import StackPlan
-from infra.core.stack_files import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.deploy.ci_secrets import COMPONENT_TYPE, declare_ci_secrets, value_applies
 from tests.ci import masking_case
-from tests.ci.ci_fixtures import plan_from, shipped_plan_with_ci
+from tests.ci.ci_fixtures import plan_from
 from tests.ci.mock_engine import (
     KEY_TYPE,
     FakeApplicationKey,
@@ -137,12 +136,12 @@ def check_value(
     assert not found.deleted_with
 
 
-# --- Shipped stacks (with the proposed ciSecrets while they have none) ----------------------------
+# --- Shipped stacks -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_shipped_stacks_push_exactly_the_planned_values(stack: str, tmp_path: Path):
-    plan = shipped_plan_with_ci(stack, tmp_path)
+def test_shipped_stacks_push_exactly_the_planned_values(stack: str):
+    plan = load_plan_for_stack(stack)
     recording = deploy(plan)
     check_against_plan(plan, recording)
     (component,) = recording.of_type(COMPONENT_TYPE)
@@ -151,10 +150,10 @@ def test_shipped_stacks_push_exactly_the_planned_values(stack: str, tmp_path: Pa
             assert r.parent == component.urn, r.name
 
 
-def test_dev_pushes_the_smoke_key_under_the_conventional_names(tmp_path: Path):
-    plan = shipped_plan_with_ci("dev", tmp_path)
+def test_dev_pushes_the_smoke_key_under_the_conventional_names():
+    plan = load_plan_for_stack("dev")
     if plan.ci_secrets.github[0].roles != ("smoke",):
-        pytest.skip("Pulumi.dev.yaml now has its own ciSecrets; covered by the generic test")
+        pytest.skip("Pulumi.dev.yaml: first target not the smoke key alone; see the generic test")
     recording = deploy(plan)
     secrets = {
         (r.inputs["environment"], r.inputs["secretName"]) for r in recording.of_type(GH_SECRET)
@@ -185,8 +184,8 @@ def test_dev_pushes_the_smoke_key_under_the_conventional_names(tmp_path: Path):
     assert recording.of_type(GH_ENVIRONMENT) == []  # dev's environment is not owned by the stack
 
 
-def test_prod_creates_its_protected_environment_first(tmp_path: Path):
-    plan = shipped_plan_with_ci("prod", tmp_path)
+def test_prod_creates_its_protected_environment_first():
+    plan = load_plan_for_stack("prod")
     (target,) = [t for t in plan.ci_secrets.github if t.environment == "prod"]
     if not target.create_environment:
         pytest.skip("Pulumi.prod.yaml's own ciSecrets does not create the environment")

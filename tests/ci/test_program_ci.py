@@ -7,12 +7,10 @@ engine-like mocks).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
-from infra.core.stack_files import PROJECT_ROOT
-from tests.ci.ci_fixtures import NS, PROPOSED_CI_SECRETS, shipped_plan_with_ci
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from tests.ci.mock_engine import is_secret, plain
 
 HARNESS_DIR = PROJECT_ROOT / "tests" / "pulumi"
@@ -23,7 +21,7 @@ from pxb2_standin import ensure_pulumi_b2  # noqa: E402
 
 ensure_pulumi_b2()
 
-from pxb2_pulumi_harness import BUCKET_TYPE, KEY_TYPE, run_stack, stack_document  # noqa: E402
+from pxb2_pulumi_harness import BUCKET_TYPE, KEY_TYPE, run_stack  # noqa: E402
 
 from infra.core.ci_settings import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue  # noqa: E402
 from infra.deploy.ci_secrets import COMPONENT_TYPE, value_applies  # noqa: E402
@@ -34,11 +32,9 @@ GL_VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_the_program_pushes_each_key_from_the_storage_component(stack: str, tmp_path: Path):
-    plan = shipped_plan_with_ci(stack, tmp_path)
-    document = stack_document(stack)
-    document["config"].setdefault(f"{NS}:ciSecrets", PROPOSED_CI_SECRETS[stack])
-    run = run_stack(stack, document)
+def test_the_program_pushes_each_key_from_the_storage_component(stack: str):
+    plan = load_plan_for_stack(stack)
+    run = run_stack(stack)
 
     (component,) = run.of_type(COMPONENT_TYPE)
     keys = {r.name.removesuffix("-key"): r for r in run.of_type(KEY_TYPE)}
