@@ -1,13 +1,16 @@
-"""A valid base config for the CI-secrets tests; the shipped stacks are read from their files."""
+"""A valid base config and B2 keys for the CI-secrets tests (shipped stacks: their own files)."""
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.core.plan_builder import build_plan
 from infra.core.plan_model import StackPlan
 from infra.core.stack_files import project_name
+
+if TYPE_CHECKING:
+    import pulumi_b2
 
 
 def base_config() -> dict[str, Any]:
@@ -46,3 +49,18 @@ def base_config() -> dict[str, Any]:
 
 def plan_from(raw: dict[str, Any], *, stack: str = "ci") -> StackPlan:
     return build_plan(raw, project=project_name(), stack=stack, source="ci-test")
+
+
+def application_keys(
+    plan: StackPlan, roles: tuple[str, ...] | None = None
+) -> dict[str, pulumi_b2.ApplicationKey]:
+    """The roles' B2 keys as `declare_ci_secrets` receives them (declared under mocks)."""
+    import pulumi_b2  # the generated SDK or its stand-in: see tests/pulumi/pxb2_standin.py
+
+    return {
+        k.role: pulumi_b2.ApplicationKey(
+            f"{k.role}-key", key_name=k.key_name, capabilities=list(k.capabilities)
+        )
+        for k in plan.keys
+        if roles is None or k.role in roles
+    }

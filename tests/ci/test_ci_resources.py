@@ -1,8 +1,8 @@
 """`declare_ci_secrets` under Pulumi mocks, with the real pulumi_github / pulumi_gitlab SDKs.
 
-B2 keys are stand-ins with the real type token and output names; what each CI resource
-asked the engine for (inputs, secrets, dependencies, options) is recorded and checked
-against the plan.
+B2 keys are `pulumi_b2` application keys (the stand-in when no SDK is generated); what each
+CI resource asked the engine for (inputs, secrets, dependencies, options) is recorded and
+checked against the plan.
 """
 
 from __future__ import annotations
@@ -21,17 +21,16 @@ from infra.core.plan_model import StackPlan
 from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.deploy.ci_secrets import COMPONENT_TYPE, declare_ci_secrets, value_applies
 from tests.ci import masking_case
-from tests.ci.ci_fixtures import plan_from
-from tests.ci.mock_engine import (
+from tests.ci.ci_fixtures import application_keys, plan_from
+from tests.pulumi.mock_engine import (
     KEY_TYPE,
-    FakeApplicationKey,
-    FakeCloud,
-    Recording,
+    B2Mocks,
+    ProgramRun,
     Registration,
     fake_application_key,
     fake_key_id,
     is_secret,
-    run_in_mocks,
+    run,
 )
 
 GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
@@ -44,17 +43,13 @@ BUCKET = "acme-pxt-media-ci-3f9a1c"
 
 
 def deploy(
-    plan: StackPlan,
-    *,
-    mocks: FakeCloud | None = None,
-    config: dict[str, str] | None = None,
-    logger: logging.Logger | None = None,
-) -> Recording:
+    plan: StackPlan, *, mocks: B2Mocks | None = None, config: dict[str, str] | None = None
+) -> ProgramRun:
     def program() -> Any:
-        keys = {k.role: FakeApplicationKey(f"{k.role}-key", k.key_name) for k in plan.keys}
+        keys = application_keys(plan)
         return declare_ci_secrets(plan, keys, pulumi.Output.from_input(BUCKET))
 
-    return run_in_mocks(program, stack=plan.stack, mocks=mocks, config=config, logger=logger)
+    return run(program, stack=plan.stack, mocks=mocks, config=config)
 
 
 def expected_value(plan: StackPlan, item: CiValuePlan) -> str:
@@ -74,11 +69,11 @@ def expected_value(plan: StackPlan, item: CiValuePlan) -> str:
     }[item.source]
 
 
-def key_urns(recording: Recording) -> dict[str, str]:
+def key_urns(recording: ProgramRun) -> dict[str, str]:
     return {r.name.removesuffix("-key"): r.urn for r in recording.of_type(KEY_TYPE)}
 
 
-def check_against_plan(plan: StackPlan, recording: Recording) -> None:
+def check_against_plan(plan: StackPlan, recording: ProgramRun) -> None:
     """Every planned value is exactly one resource, in the right place, secret iff it must be."""
     keys = key_urns(recording)
     providers = {r.inputs["owner"]: r for r in recording.of_type(GH_PROVIDER)}
@@ -318,11 +313,10 @@ def test_rotating_a_role_changes_its_key_and_the_secrets_carrying_it_and_nothing
 def test_no_key_value_reaches_logs_or_reprs(base, caplog):
     base["ciSecrets"]["gitlab"][0]["environmentScope"] = "production"  # also log a warning
     plan = plan_from(base)
-    logger = logging.getLogger("ci-secrets-test")
     with caplog.at_level(logging.DEBUG):
-        recording = deploy(plan, logger=logger)
+        recording = deploy(plan)
     values = [f(k.key_name) for k in plan.keys for f in (fake_key_id, fake_application_key)]
-    logged = caplog.text
+    logged = caplog.text + "\n".join(recording.logs)  # Python logging and the engine's log
     assert "Community Edition" in logged, "the CE scope warning is logged"
     shown = logged + repr(recording.result) + str(recording.result) + plan.model_dump_json()
     for value in values:
@@ -357,7 +351,7 @@ def test_a_value_gitlab_cannot_mask_stops_before_gitlab_is_called():
 
 def test_the_same_short_value_is_still_pushed_to_github(base):
     base["ciSecrets"].pop("gitlab")
-    recording = deploy(plan_from(base), mocks=FakeCloud(key_values=lambda n: ("id0", "key0")))
+    recording = deploy(plan_from(base), mocks=B2Mocks(key_values=lambda n: ("id0", "key0")))
     assert {r.value("value") for r in recording.of_type(GH_SECRET)} == {"id0", "key0"}
 
 
@@ -365,17 +359,16 @@ def test_a_preview_with_unknown_key_values_declares_without_checking(base):
     plan = plan_from(base)
 
     def program() -> Any:
-        keys = {k.role: FakeApplicationKey(f"{k.role}-key", k.key_name) for k in plan.keys}
-        return declare_ci_secrets(plan, keys, BUCKET)
+        return declare_ci_secrets(plan, application_keys(plan), BUCKET)
 
-    class UnknownKeys(FakeCloud):
+    class UnknownKeys(B2Mocks):
         def new_resource(self, args):
             resource_id, outputs = super().new_resource(args)
             if args.typ == KEY_TYPE:
-                outputs = {"keyName": args.inputs.get("key_name")}  # outputs not known yet
+                outputs = {"keyName": args.inputs.get("keyName")}  # outputs not known yet
             return resource_id, outputs
 
-    recording = run_in_mocks(program, stack=plan.stack, mocks=UnknownKeys(), preview=True)
+    recording = run(program, stack=plan.stack, mocks=UnknownKeys(), preview=True)
     assert len(recording.of_type(GL_VARIABLE)) == len(plan.ci_secrets.gitlab[0].values)
 
 
@@ -393,8 +386,7 @@ def test_a_missing_key_resource_is_a_programming_error(base):
     plan = plan_from(base)
 
     def program() -> Any:
-        keys = {"app": FakeApplicationKey("app-key", plan.key("app").key_name)}
-        return declare_ci_secrets(plan, keys, BUCKET)
+        return declare_ci_secrets(plan, application_keys(plan, ("app",)), BUCKET)
 
     with pytest.raises(ValueError, match="smoke"):
-        run_in_mocks(program, stack=plan.stack)
+        run(program, stack=plan.stack)
