@@ -1,4 +1,4 @@
-"""The fault matrix of issue 7: every row must hold (tests/reliability/matrix.py runs them).
+"""The fault matrix of issue 7: every row must hold (smoke/faults/matrix.py runs them).
 
 The slow test runs each scenario for real: the smoke suite in a subprocess against
 SeaweedFS, through the fault proxy where the fault needs one. The fast tests pin the
