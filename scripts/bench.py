@@ -321,7 +321,7 @@ def figure_detection() -> None:
         env.REGION: "us-east-1",
     }
     rows = []
-    from tests.hanging_socket import hanging_endpoint
+    from smoke.faults.hanging_socket import hanging_endpoint
 
     with hanging_endpoint() as hanging:
         for name, endpoint in (
@@ -436,7 +436,7 @@ def _growth_of_plans(tmp: Path) -> list[tuple[str, tuple[int, ...], list[float],
 
 def _audit_world(extra_keys: int) -> Any:
     """The dev plan provisioned on RawSimulator plus `extra_keys` keys on another bucket."""
-    from tests.audit.world import World
+    from smoke.audit.simulated_account import World
 
     world = World(load_plan_for_stack(STACK)).provision()
     other = world.admin.create_bucket(f"{world.plan.bucket.name}-other", "allPrivate")

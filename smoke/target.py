@@ -26,7 +26,6 @@ UNENFORCED_VARIABLE = "PXB2_UNENFORCED"
 OTHER_BUCKET_VARIABLE = "PXB2_OTHER_BUCKET"
 # Set (to the reason) where B2's S3 API is served without its native API: the B2 twin.
 NATIVE_API_VARIABLE = "PXB2_NO_NATIVE_API"
-Credentials = KeyPair  # the name tests/reliability/matrix.py imports; drop once it imports KeyPair
 
 
 class UsageError(Exception):

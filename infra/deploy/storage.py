@@ -1,8 +1,9 @@
 """The B2 storage component: one bucket plus one scoped application key per role.
 
 Everything it declares comes from the stack plan (`infra.core.plan_model.StackPlan`). The
-argument builders are pure functions of the plan so tests can hold every
-declared input against the plan.
+argument builders (`bucket_args`, `key_args` and their parts) are pure functions of the plan,
+kept apart from the resource creation, so tests hold every declared input against the plan
+without running Pulumi.
 
 Object Lock safety: the B2 provider marks `is_file_lock_enabled` as force-new,
 so changing it would make Pulumi delete and re-create the bucket. The guard
@@ -122,6 +123,19 @@ def cors_rule_args(bucket: BucketPlan) -> list[b2.BucketCorsRuleArgs]:
         )
         for rule in bucket.cors
     ]
+
+
+def bucket_args(plan: StackPlan, bucket_name: pulumi.Input[str]) -> dict[str, Any]:
+    """`b2.Bucket` keyword arguments: the planned bucket under `bucket_name`."""
+    return {
+        "bucket_name": bucket_name,
+        "bucket_type": plan.bucket.bucket_type,
+        "bucket_info": bucket_info(plan.bucket),
+        "default_server_side_encryption": encryption_args(plan.bucket),
+        "lifecycle_rules": lifecycle_rule_args(plan.lifecycle) or None,
+        "file_lock_configurations": file_lock_args(plan.object_lock),
+        "cors_rules": cors_rule_args(plan.bucket) or None,
+    }
 
 
 def key_args(key: KeyPlan, bucket_id: pulumi.Input[str]) -> dict[str, Any]:
@@ -379,13 +393,7 @@ class PixeltableStorage(pulumi.ComponentResource):
 
         self.bucket = b2.Bucket(
             BUCKET_RESOURCE,
-            bucket_name=bucket_name,
-            bucket_type=plan.bucket.bucket_type,
-            bucket_info=bucket_info(plan.bucket),
-            default_server_side_encryption=encryption_args(plan.bucket),
-            lifecycle_rules=lifecycle_rule_args(plan.lifecycle) or None,
-            file_lock_configurations=file_lock_args(plan.object_lock),
-            cors_rules=cors_rule_args(plan.bucket) or None,
+            **bucket_args(plan, bucket_name),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=provider,

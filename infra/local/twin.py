@@ -104,7 +104,7 @@ def _serve_until_stopped(stack_file: Path, workdir: Path) -> int:
 
     from infra.core.stack_files import load_plan_file
     from infra.local import local_deployment
-    from tests.reliability.fault_proxy import B2KeyScope, FaultProxy
+    from smoke.faults.proxy import B2KeyScope, FaultProxy
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -15,7 +15,7 @@ from infra.core.expectations import capability_restriction
 from infra.core.plan_model import StackPlan
 from infra.core.runtime_env import KeyPair
 
-# The B2 rules the twin's proxy applies itself (see tests/reliability/fault_proxy.py),
+# The B2 rules the twin's proxy applies itself (see smoke/faults/proxy.py),
 # so the suite may count them as enforced there.
 TWIN_ENFORCES = frozenset(capability_restriction(c) for c in ("listBuckets", "listAllBucketNames"))
 NATIVE_API_REASON = (

@@ -14,7 +14,7 @@ import pytest
 from infra.core.plan_model import StackPlan
 from infra.core.stack_files import load_plan_for_stack
 from smoke.audit.cli import main
-from tests.audit.world import World
+from smoke.audit.simulated_account import World
 
 
 @dataclass(frozen=True)

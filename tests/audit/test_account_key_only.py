@@ -10,7 +10,7 @@ from __future__ import annotations
 from infra.core import b2_facts as b2
 from infra.core.exit_codes import ExitCode
 from smoke.audit.credentials import ACCOUNT_KEY, ACCOUNT_KEY_ID
-from tests.audit.world import World
+from smoke.audit.simulated_account import World
 
 SCHEDULE = ("--account-key-only", "--fail-on-warnings")
 LISTED_PARTS = ("capabilities", "bucket", "name-prefix", "expiry")

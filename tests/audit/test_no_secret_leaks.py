@@ -25,7 +25,7 @@ from smoke.audit.credentials import (
     parse_keys_document,
     role_variables,
 )
-from tests.audit.world import SENTINEL, World
+from smoke.audit.simulated_account import SENTINEL, World
 
 
 def assert_no_secret(world: World, *texts: str) -> None:

@@ -9,8 +9,8 @@ from b2sdk.v3 import SSE_NONE
 
 from infra.core import b2_facts as b2
 from infra.core.exit_codes import ExitCode
+from smoke.audit.simulated_account import World, default_retention, lifecycle_rules
 from tests.audit.conftest import Run
-from tests.audit.world import World, default_retention, lifecycle_rules
 
 STACKS = ("dev", "prod")
 

@@ -1,49 +1,16 @@
-"""Shared pieces for the CI-secrets tests: a valid base config and the proposed stack files."""
+"""A valid base config and B2 keys for the CI-secrets tests (shipped stacks: their own files)."""
 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from infra.core.plan_builder import build_plan
 from infra.core.plan_model import StackPlan
-from infra.core.stack_files import PROJECT_ROOT, load_plan_file
+from infra.core.stack_files import project_name
 
-PROJECT = "pixeltable-b2"
-NS = "pixeltable-b2"
-
-# The ciSecrets sections proposed for the shipped stacks (report to the lead). Used only
-# while the shipped file has no ciSecrets of its own.
-PROPOSED_CI_SECRETS: dict[str, dict[str, Any]] = {
-    "dev": {
-        "github": {"repository": "acme/media-platform", "environment": "dev", "roles": ["smoke"]}
-    },
-    "prod": {
-        "github": [
-            {
-                "repository": "acme/media-platform",
-                "environment": "prod",
-                "createEnvironment": True,
-                "reviewers": {"teams": [4242001]},
-                "waitTimerMinutes": 5,
-                "preventSelfReview": True,
-                "protectedBranchesOnly": True,
-                "roles": ["smoke", "app"],
-                "secretPrefixes": {"app": "APP_"},
-            }
-        ],
-        "gitlab": [
-            {
-                "project": "acme/media-analytics",
-                "environmentScope": "*",
-                "roles": ["readonly"],
-            }
-        ],
-    },
-}
+if TYPE_CHECKING:
+    import pulumi_b2
 
 
 def base_config() -> dict[str, Any]:
@@ -81,18 +48,19 @@ def base_config() -> dict[str, Any]:
 
 
 def plan_from(raw: dict[str, Any], *, stack: str = "ci") -> StackPlan:
-    return build_plan(raw, project=PROJECT, stack=stack, source="ci-test")
+    return build_plan(raw, project=project_name(), stack=stack, source="ci-test")
 
 
-def stack_file_with_ci(stack: str, directory: Path) -> Path:
-    """The shipped stack file, plus the proposed ciSecrets when it has none yet."""
-    document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())
-    config = document["config"]
-    config.setdefault(f"{NS}:ciSecrets", copy.deepcopy(PROPOSED_CI_SECRETS[stack]))
-    path = directory / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
+def application_keys(
+    plan: StackPlan, roles: tuple[str, ...] | None = None
+) -> dict[str, pulumi_b2.ApplicationKey]:
+    """The roles' B2 keys as `declare_ci_secrets` receives them (declared under mocks)."""
+    import pulumi_b2  # the generated SDK or its stand-in: see tests/pulumi/pxb2_standin.py
 
-
-def shipped_plan_with_ci(stack: str, directory: Path) -> StackPlan:
-    return load_plan_file(stack_file_with_ci(stack, directory), stack=stack, project=PROJECT)
+    return {
+        k.role: pulumi_b2.ApplicationKey(
+            f"{k.role}-key", key_name=k.key_name, capabilities=list(k.capabilities)
+        )
+        for k in plan.keys
+        if roles is None or k.role in roles
+    }

@@ -1,4 +1,5 @@
-"""Fixtures for the CI-secrets tests."""
+"""Fixtures for the CI-secrets tests; `import pulumi_b2` works (the stand-in when no SDK is
+generated)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import Any
 import pytest
 
 from tests.ci.ci_fixtures import base_config
+from tests.pulumi.pxb2_standin import ensure_pulumi_b2
+
+ensure_pulumi_b2()
 
 
 @pytest.fixture

@@ -11,24 +11,25 @@ import json
 import sys
 
 from infra.deploy.ci_secrets import MaskingRefused, declare_ci_secrets
-from tests.ci.ci_fixtures import base_config, plan_from
-from tests.ci.mock_engine import FakeApplicationKey, FakeCloud, run_in_mocks
+from tests.ci.ci_fixtures import application_keys, base_config, plan_from
+from tests.pulumi.mock_engine import B2Mocks, run
+from tests.pulumi.pxb2_standin import ensure_pulumi_b2
 
 SHORT_KEY_ID, SHORT_KEY = "appKeyId0", "appKey0"  # what b2sdk's RawSimulator hands out
 GL_VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 
 
 def main() -> int:
+    ensure_pulumi_b2()
     plan = plan_from(base_config())
-    cloud = FakeCloud(key_values=lambda name: (SHORT_KEY_ID, SHORT_KEY))
+    cloud = B2Mocks(key_values=lambda name: (SHORT_KEY_ID, SHORT_KEY))
 
     def program() -> object:
-        keys = {k.role: FakeApplicationKey(f"{k.role}-key", k.key_name) for k in plan.keys}
-        return declare_ci_secrets(plan, keys, "acme-pxt-media-ci")
+        return declare_ci_secrets(plan, application_keys(plan), "acme-pxt-media-ci")
 
     outcome: dict[str, object] = {"refused": None}
     try:
-        run_in_mocks(program, stack=plan.stack, mocks=cloud)
+        run(program, stack=plan.stack, mocks=cloud)
     except MaskingRefused as error:
         outcome["refused"] = str(error)
     outcome["sent"] = sorted(str(i.get("key")) for t, _, i in cloud.created if t == GL_VARIABLE)

@@ -1,8 +1,8 @@
 """`declare_ci_secrets` under Pulumi mocks, with the real pulumi_github / pulumi_gitlab SDKs.
 
-B2 keys are stand-ins with the real type token and output names; what each CI resource
-asked the engine for (inputs, secrets, dependencies, options) is recorded and checked
-against the plan.
+B2 keys are `pulumi_b2` application keys (the stand-in when no SDK is generated); what each
+CI resource asked the engine for (inputs, secrets, dependencies, options) is recorded and
+checked against the plan.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 import logging
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -21,20 +20,19 @@ from infra.core.ci_facts import value_unmaskable_reason
 from infra.core.ci_plan_model import CiValuePlan
 from infra.core.ci_values import CONSTANT_VALUES, CiValue
 from infra.core.plan_model import StackPlan
-from infra.core.stack_files import PROJECT_ROOT
+from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.deploy.ci_secrets import COMPONENT_TYPE, declare_ci_secrets, value_applies
 from tests.ci import masking_case
-from tests.ci.ci_fixtures import plan_from, shipped_plan_with_ci
-from tests.ci.mock_engine import (
+from tests.ci.ci_fixtures import application_keys, plan_from
+from tests.pulumi.mock_engine import (
     KEY_TYPE,
-    FakeApplicationKey,
-    FakeCloud,
-    Recording,
+    B2Mocks,
+    ProgramRun,
     Registration,
     fake_application_key,
     fake_key_id,
     is_secret,
-    run_in_mocks,
+    run,
 )
 
 GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
@@ -47,17 +45,13 @@ BUCKET = "acme-pxt-media-ci-3f9a1c"
 
 
 def deploy(
-    plan: StackPlan,
-    *,
-    mocks: FakeCloud | None = None,
-    config: dict[str, str] | None = None,
-    logger: logging.Logger | None = None,
-) -> Recording:
+    plan: StackPlan, *, mocks: B2Mocks | None = None, config: dict[str, str] | None = None
+) -> ProgramRun:
     def program() -> Any:
-        keys = {k.role: FakeApplicationKey(f"{k.role}-key", k.key_name) for k in plan.keys}
+        keys = application_keys(plan)
         return declare_ci_secrets(plan, keys, pulumi.Output.from_input(BUCKET))
 
-    return run_in_mocks(program, stack=plan.stack, mocks=mocks, config=config, logger=logger)
+    return run(program, stack=plan.stack, mocks=mocks, config=config)
 
 
 def expected_value(plan: StackPlan, item: CiValuePlan) -> str:
@@ -77,11 +71,11 @@ def expected_value(plan: StackPlan, item: CiValuePlan) -> str:
     }[item.source]
 
 
-def key_urns(recording: Recording) -> dict[str, str]:
+def key_urns(recording: ProgramRun) -> dict[str, str]:
     return {r.name.removesuffix("-key"): r.urn for r in recording.of_type(KEY_TYPE)}
 
 
-def check_against_plan(plan: StackPlan, recording: Recording) -> None:
+def check_against_plan(plan: StackPlan, recording: ProgramRun) -> None:
     """Every planned value is exactly one resource, in the right place, secret iff it must be."""
     keys = key_urns(recording)
     providers = {r.inputs["owner"]: r for r in recording.of_type(GH_PROVIDER)}
@@ -139,12 +133,12 @@ def check_value(
     assert not found.deleted_with
 
 
-# --- Shipped stacks (with the proposed ciSecrets while they have none) ----------------------------
+# --- Shipped stacks -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_shipped_stacks_push_exactly_the_planned_values(stack: str, tmp_path: Path):
-    plan = shipped_plan_with_ci(stack, tmp_path)
+def test_shipped_stacks_push_exactly_the_planned_values(stack: str):
+    plan = load_plan_for_stack(stack)
     recording = deploy(plan)
     check_against_plan(plan, recording)
     (component,) = recording.of_type(COMPONENT_TYPE)
@@ -153,10 +147,10 @@ def test_shipped_stacks_push_exactly_the_planned_values(stack: str, tmp_path: Pa
             assert r.parent == component.urn, r.name
 
 
-def test_dev_pushes_the_smoke_key_under_the_conventional_names(tmp_path: Path):
-    plan = shipped_plan_with_ci("dev", tmp_path)
+def test_dev_pushes_the_smoke_key_under_the_conventional_names():
+    plan = load_plan_for_stack("dev")
     if plan.ci_secrets.github[0].roles != ("smoke",):
-        pytest.skip("Pulumi.dev.yaml now has its own ciSecrets; covered by the generic test")
+        pytest.skip("Pulumi.dev.yaml: first target not the smoke key alone; see the generic test")
     recording = deploy(plan)
     secrets = {
         (r.inputs["environment"], r.inputs["secretName"]) for r in recording.of_type(GH_SECRET)
@@ -187,8 +181,8 @@ def test_dev_pushes_the_smoke_key_under_the_conventional_names(tmp_path: Path):
     assert recording.of_type(GH_ENVIRONMENT) == []  # dev's environment is not owned by the stack
 
 
-def test_prod_creates_its_protected_environment_first(tmp_path: Path):
-    plan = shipped_plan_with_ci("prod", tmp_path)
+def test_prod_creates_its_protected_environment_first():
+    plan = load_plan_for_stack("prod")
     (target,) = [t for t in plan.ci_secrets.github if t.environment == "prod"]
     if not target.create_environment:
         pytest.skip("Pulumi.prod.yaml's own ciSecrets does not create the environment")
@@ -321,11 +315,10 @@ def test_rotating_a_role_changes_its_key_and_the_secrets_carrying_it_and_nothing
 def test_no_key_value_reaches_logs_or_reprs(base, caplog):
     base["ciSecrets"]["gitlab"][0]["environmentScope"] = "production"  # also log a warning
     plan = plan_from(base)
-    logger = logging.getLogger("ci-secrets-test")
     with caplog.at_level(logging.DEBUG):
-        recording = deploy(plan, logger=logger)
+        recording = deploy(plan)
     values = [f(k.key_name) for k in plan.keys for f in (fake_key_id, fake_application_key)]
-    logged = caplog.text
+    logged = caplog.text + "\n".join(recording.logs)  # Python logging and the engine's log
     assert "Community Edition" in logged, "the CE scope warning is logged"
     shown = logged + repr(recording.result) + str(recording.result) + plan.model_dump_json()
     for value in values:
@@ -360,7 +353,7 @@ def test_a_value_gitlab_cannot_mask_stops_before_gitlab_is_called():
 
 def test_the_same_short_value_is_still_pushed_to_github(base):
     base["ciSecrets"].pop("gitlab")
-    recording = deploy(plan_from(base), mocks=FakeCloud(key_values=lambda n: ("id0", "key0")))
+    recording = deploy(plan_from(base), mocks=B2Mocks(key_values=lambda n: ("id0", "key0")))
     assert {r.value("value") for r in recording.of_type(GH_SECRET)} == {"id0", "key0"}
 
 
@@ -368,17 +361,16 @@ def test_a_preview_with_unknown_key_values_declares_without_checking(base):
     plan = plan_from(base)
 
     def program() -> Any:
-        keys = {k.role: FakeApplicationKey(f"{k.role}-key", k.key_name) for k in plan.keys}
-        return declare_ci_secrets(plan, keys, BUCKET)
+        return declare_ci_secrets(plan, application_keys(plan), BUCKET)
 
-    class UnknownKeys(FakeCloud):
+    class UnknownKeys(B2Mocks):
         def new_resource(self, args):
             resource_id, outputs = super().new_resource(args)
             if args.typ == KEY_TYPE:
-                outputs = {"keyName": args.inputs.get("key_name")}  # outputs not known yet
+                outputs = {"keyName": args.inputs.get("keyName")}  # outputs not known yet
             return resource_id, outputs
 
-    recording = run_in_mocks(program, stack=plan.stack, mocks=UnknownKeys(), preview=True)
+    recording = run(program, stack=plan.stack, mocks=UnknownKeys(), preview=True)
     assert len(recording.of_type(GL_VARIABLE)) == len(plan.ci_secrets.gitlab[0].values)
 
 
@@ -396,8 +388,7 @@ def test_a_missing_key_resource_is_a_programming_error(base):
     plan = plan_from(base)
 
     def program() -> Any:
-        keys = {"app": FakeApplicationKey("app-key", plan.key("app").key_name)}
-        return declare_ci_secrets(plan, keys, BUCKET)
+        return declare_ci_secrets(plan, application_keys(plan, ("app",)), BUCKET)
 
     with pytest.raises(ValueError, match="smoke"):
-        run_in_mocks(program, stack=plan.stack)
+        run(program, stack=plan.stack)

@@ -1,32 +1,17 @@
 """The real program (infra/ entry point, `PixeltableStorage`) with ciSecrets configured.
 
-Runs through the Pulumi-program harness of tests/pulumi (the `pulumi_b2` stand-in,
-engine-like mocks).
+Runs through the Pulumi harness of tests/pulumi (the `pulumi_b2` stand-in, engine-like
+mocks).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-from infra.core.stack_files import PROJECT_ROOT
-from tests.ci.ci_fixtures import NS, PROPOSED_CI_SECRETS, shipped_plan_with_ci
-from tests.ci.mock_engine import is_secret, plain
-
-HARNESS_DIR = PROJECT_ROOT / "tests" / "pulumi"
-if str(HARNESS_DIR) not in sys.path:
-    sys.path.insert(0, str(HARNESS_DIR))
-
-from pxb2_standin import ensure_pulumi_b2  # noqa: E402
-
-ensure_pulumi_b2()
-
-from pxb2_pulumi_harness import BUCKET_TYPE, KEY_TYPE, run_stack, stack_document  # noqa: E402
-
-from infra.core.ci_values import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue  # noqa: E402
-from infra.deploy.ci_secrets import COMPONENT_TYPE, value_applies  # noqa: E402
+from infra.core.ci_values import CONSTANT_VALUES, MEDIA_DEST_VALUES, CiValue
+from infra.core.stack_files import load_plan_for_stack
+from infra.deploy.ci_secrets import COMPONENT_TYPE, value_applies
+from tests.pulumi.mock_engine import BUCKET_TYPE, KEY_TYPE, is_secret, plain, run_stack
 
 GH_SECRET = "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret"
 GH_VARIABLE = "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"
@@ -34,11 +19,9 @@ GL_VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_the_program_pushes_each_key_from_the_storage_component(stack: str, tmp_path: Path):
-    plan = shipped_plan_with_ci(stack, tmp_path)
-    document = stack_document(stack)
-    document["config"].setdefault(f"{NS}:ciSecrets", PROPOSED_CI_SECRETS[stack])
-    run = run_stack(stack, document)
+def test_the_program_pushes_each_key_from_the_storage_component(stack: str):
+    plan = load_plan_for_stack(stack)
+    run = run_stack(stack)
 
     (component,) = run.of_type(COMPONENT_TYPE)
     keys = {r.name.removesuffix("-key"): r for r in run.of_type(KEY_TYPE)}

@@ -37,7 +37,7 @@ CASES = {
         "backend 'seaweedfs'",
     ),
     "reliability-no-binary": (
-        [sys.executable, "-m", "tests.reliability.matrix", "--only", "busy-outage"],
+        [sys.executable, "-m", "smoke.faults.matrix", "--only", "busy-outage"],
         NO_WEED,
         "backend 'seaweedfs'",
     ),

@@ -41,7 +41,7 @@ SMOKE = (sys.executable, "-m", "smoke", "--local", "--backend", "seaweedfs")
 ENTRY_POINTS = {
     "demo": ("./scripts/demo", "--backend", "seaweedfs", "--only", "preflight"),
     "bench": (sys.executable, "scripts/bench.py", "--only", "suite"),  # starts a server first
-    "reliability": (sys.executable, "-m", "tests.reliability.matrix", "--only", "busy-outage"),
+    "reliability": (sys.executable, "-m", "smoke.faults.matrix", "--only", "busy-outage"),
 }
 
 

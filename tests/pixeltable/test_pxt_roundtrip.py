@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from smoke import pixeltable_roundtrip as rt
+from smoke.faults.proxy import Fault, running_proxy
 from smoke.media_fixtures import build_fixtures
 from tests.pixeltable.pxt_support import ChildRun, postgres_under, process_gone, run_child
-from tests.reliability.fault_proxy import Fault, running_proxy
 
 EXPECTED_STEPS = [
     "init",

@@ -3,7 +3,8 @@
 Mirrors sdk/python/cmd/pulumi-language-python-exec (pulumi/pulumi): `runpy.run_path` of the
 program directory inside `pulumi.runtime.run_in_stack`; a `pulumi.RunError` is shown as its
 message alone and exits 1; any other exception is shown with its traceback and exits 32.
-Only the engine is replaced, by Pulumi's standard mocks. Usage: python THIS PROJECT_DIR STACK
+Only the engine is replaced, by Pulumi's standard monitor with the harness's `B2Mocks`.
+Usage: python THIS PROJECT_DIR STACK
 """
 
 import asyncio
@@ -15,19 +16,14 @@ import pulumi
 from pulumi.runtime import settings
 
 
-class Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        return {}
-
-
 def main() -> int:
     program, stack = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, program)  # where runpy.run_path puts it; here the harness comes first
+    from tests.pulumi.mock_engine import PROJECT, B2Mocks
+
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    pulumi.runtime.set_mocks(Mocks(), project="pixeltable-b2", stack=stack, preview=False)
+    pulumi.runtime.set_mocks(B2Mocks(), project=PROJECT, stack=stack, preview=False)
     settings.set_root_resource(None)  # type: ignore[arg-type]  # run_in_stack makes the Stack
     try:
         loop.run_until_complete(

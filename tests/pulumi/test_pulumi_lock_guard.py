@@ -11,13 +11,6 @@ import json
 from typing import Any
 
 import pytest
-from pxb2_pulumi_harness import (
-    BUCKET_TYPE,
-    KEY_TYPE,
-    bucket_checkpoint,
-    run_stack,
-    stack_document,
-)
 
 from infra.core.stack_files import load_plan_for_stack
 from infra.deploy.storage import (
@@ -29,8 +22,43 @@ from infra.deploy.storage import (
     recorded_lock,
     recorded_lock_enabled,
 )
+from tests.pulumi.mock_engine import BUCKET_TYPE, KEY_TYPE, run_stack, stack_document
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def bucket_checkpoint(
+    *,
+    name: str,
+    lock_enabled: bool | None,
+    bucket_id: str = "bkt-prior",
+    retention: dict[str, Any] | None = None,
+) -> dict:
+    """A bucket's prior state in checkpoint form, as the engine would hand it over."""
+    outputs: dict[str, Any] = {
+        "bucketName": name,
+        "bucketId": bucket_id,
+        "bucketType": "allPrivate",
+    }
+    if lock_enabled is not None:
+        outputs["fileLockConfigurations"] = [
+            {
+                "isFileLockEnabled": lock_enabled,
+                **({"defaultRetention": retention} if retention else {}),
+            }
+        ]
+    return {
+        "custom": True,
+        "type": BUCKET_TYPE,
+        "id": bucket_id,
+        "inputs": {k: v for k, v in outputs.items() if k != "bucketId"},
+        "outputs": outputs,
+    }
+
+
+def _declared(seen: dict[str, Any]) -> set[str]:
+    """The types of what reached the provider in a run the test watched."""
+    return {type_ for type_, _, _ in seen["monitor"].mocks.created}
 
 
 def _secret(value: Any) -> dict[str, str]:
@@ -44,7 +72,7 @@ def _run_refused(stack: str, document: dict[str, Any], prior: dict[str, Any]) ->
             stack,
             document,
             prior_states={"bucket": prior},
-            on_monitor=lambda monitor, mocks: seen.update(monitor=monitor, mocks=mocks),
+            on_monitor=lambda monitor: seen.update(monitor=monitor),
         )
     return str(caught.value), seen
 
@@ -130,7 +158,7 @@ def test_removing_a_default_retention_is_refused_with_the_way_to_do_it() -> None
     prior = bucket_checkpoint(name=plan.bucket.name, lock_enabled=True, retention=retention)
     message, seen = _run_refused("prod", document, prior)
     assert "has a default governance retention" in message
-    assert BUCKET_TYPE not in {type_ for type_, _ in seen["mocks"].inputs}
+    assert BUCKET_TYPE not in _declared(seen)
 
 
 def test_guard_returns_no_new_state_or_refuses() -> None:
@@ -155,9 +183,9 @@ def test_enabling_lock_on_an_existing_bucket_is_refused_before_any_change() -> N
     assert "state migration 1 of 1" in message
     assert "pixeltable-b2:objectLock.enabled = true" in message
     assert "pulumi refresh --stack dev" in message
-    registered_types = {request.type for request in seen["monitor"].requests.values()}
+    registered_types = {r.type for r in seen["monitor"].registrations}
     assert BUCKET_TYPE in registered_types  # the guard ran at the bucket's registration ...
-    declared = {type_ for type_, _ in seen["mocks"].inputs}
+    declared = _declared(seen)
     assert BUCKET_TYPE not in declared  # ... and nothing reached the provider
     assert KEY_TYPE not in declared
 
@@ -168,7 +196,7 @@ def test_disabling_lock_on_an_existing_locked_bucket_is_refused() -> None:
     message, seen = _run_refused("prod", document, bucket_checkpoint(name=name, lock_enabled=True))
     assert "pixeltable-b2:objectLock.enabled = false" in message
     assert "can never turn it off" in message
-    assert BUCKET_TYPE not in {type_ for type_, _ in seen["mocks"].inputs}
+    assert BUCKET_TYPE not in _declared(seen)
 
 
 def test_enabled_in_b2_and_refreshed_then_the_update_proceeds() -> None:
@@ -254,9 +282,9 @@ def test_without_state_migrations_a_lock_change_is_refused(
             state_migrations=False,
             recorded_outputs={"bucketId": "bkt-recorded"},
             live_buckets={"bkt-recorded": _live(name, lock=live_lock)},
-            on_monitor=lambda monitor, mocks: seen.update(mocks=mocks),
+            on_monitor=lambda monitor: seen.update(monitor=monitor),
         )
     assert "Fix:" in str(caught.value)
-    declared = {type_ for type_, _ in seen["mocks"].inputs}
+    declared = _declared(seen)
     assert BUCKET_TYPE not in declared
     assert KEY_TYPE not in declared

@@ -13,9 +13,14 @@ import pulumi
 import pulumi_b2 as b2
 import pytest
 from pulumi._types import input_type_py_to_pulumi_names
-from pxb2_pulumi_harness import (
+
+from infra.core import runtime_env
+from infra.core.plan_model import StackPlan
+from infra.core.stack_files import load_plan_for_stack
+from infra.deploy import program
+from infra.deploy.storage import COMPONENT_TYPE
+from tests.pulumi.mock_engine import (
     BUCKET_TYPE,
-    COMPONENT_TYPE,
     KEY_TYPE,
     PROVIDER_TYPE,
     RANDOM_ID_TYPE,
@@ -24,11 +29,6 @@ from pxb2_pulumi_harness import (
     run_stack,
     stack_document,
 )
-
-from infra.core import runtime_env
-from infra.core.plan_model import StackPlan
-from infra.core.stack_files import load_plan_for_stack
-from infra.deploy import program
 
 STACKS = ["dev", "prod"]
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -318,10 +318,10 @@ def test_region_mismatch_stops_before_the_bucket_is_declared() -> None:
         run_stack(
             "dev",
             account_s3_url="https://s3.eu-central-003.backblazeb2.com",
-            on_monitor=lambda monitor, mocks: seen.update(monitor=monitor, mocks=mocks),
+            on_monitor=lambda monitor: seen.update(monitor=monitor),
         )
     assert "set pixeltable-b2:region to eu-central-003" in str(caught.value)
-    declared = {type_ for type_, _ in seen["mocks"].inputs}
+    declared = {type_ for type_, _, _ in seen["monitor"].mocks.created}
     assert BUCKET_TYPE not in declared
     assert KEY_TYPE not in declared
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pulumi_b2 as b2
 import pytest
 from pulumi._types import input_type_py_to_pulumi_names
-from pxb2_standin import STANDIN_DIR, build_variant
+
+from tests.pulumi.pxb2_standin import STANDIN_DIR, build_variant
 
 HERE = Path(__file__).resolve().parent
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pxb2_standin import build_variant
 
 from infra.core.stack_files import PROJECT_ROOT, stack_config, stack_file
 from infra.deploy import storage
 from infra.deploy.program import run_program
 from infra.deploy.rehearsal import STEPS, Rehearsal, rehearse
+from tests.pulumi.pxb2_standin import build_variant
 
 NS = "pixeltable-b2:"
 

@@ -1,9 +1,9 @@
-"""How to unit-test `PixeltableStorage` with Pulumi's standard mocks: copy this file.
+"""`PixeltableStorage` under Pulumi's standard mocks, exactly as Pulumi's testing guide does it.
 
-Plain `pulumi.runtime.Mocks`, `pulumi.runtime.set_mocks` and `@pulumi.runtime.test`, as
-in Pulumi's testing guide; no custom monitor. The mocks answer like the provider: a
-bucket gets a `bucketId`, a key its `applicationKeyId` and secret, and the account
-lives in the plan's region.
+`pulumi.runtime.set_mocks` with the harness's `B2Mocks` (a plain `pulumi.runtime.Mocks`),
+no custom monitor, and `@pulumi.runtime.test` awaiting the checked outputs. The mocks answer
+like the provider: a bucket gets a `bucketId`, a key its `applicationKeyId` and secret, and
+the account lives in the plan's region.
 """
 
 from __future__ import annotations
@@ -13,28 +13,7 @@ import pytest
 
 from infra.core.plan_model import StackPlan
 from infra.core.stack_files import load_plan_for_stack
-
-BUCKET = "b2:index/bucket:Bucket"
-KEY = "b2:index/applicationKey:ApplicationKey"
-
-
-class B2Mocks(pulumi.runtime.Mocks):
-    def __init__(self, s3_url: str) -> None:
-        self.s3_url = s3_url
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        outputs = dict(args.inputs)
-        if args.typ == BUCKET:
-            outputs["bucketId"] = f"id-of-{args.inputs['bucketName']}"
-        if args.typ == KEY:
-            outputs["applicationKeyId"] = f"id-of-{args.inputs['keyName']}"
-            outputs["applicationKey"] = "not-a-real-secret"
-        return f"{args.name}-id", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        if args.token == "b2:index/getAccountInfo:getAccountInfo":
-            return {"s3ApiUrl": self.s3_url}
-        return {}
+from tests.pulumi.mock_engine import B2Mocks
 
 
 def declare(stack: str) -> tuple[StackPlan, object]:
@@ -51,13 +30,13 @@ def test_bucket_and_keys_as_planned(stack: str) -> pulumi.Output:
     plan, storage = declare(stack)
 
     def check(values: list) -> None:
-        bucket_name, bucket_type, lock, key_names, key_buckets, key_prefixes = values
+        bucket_name, bucket_type, lock, bucket_id, key_names, key_buckets, key_prefixes = values
         assert bucket_name == plan.bucket.name
         assert bucket_type == "allPrivate"
         assert lock[0]["isFileLockEnabled"] is plan.object_lock.enabled
         assert key_names == [key.key_name for key in plan.keys]
-        bucket_ids = [f"id-of-{plan.bucket.name}"]
-        assert key_buckets == [None if k.account_wide else bucket_ids for k in plan.keys]
+        assert bucket_id, "the id the provider gave the bucket"
+        assert key_buckets == [None if k.account_wide else [bucket_id] for k in plan.keys]
         assert key_prefixes == [key.name_prefix for key in plan.keys]
 
     keys = list(storage.keys.values())
@@ -65,6 +44,7 @@ def test_bucket_and_keys_as_planned(stack: str) -> pulumi.Output:
         storage.bucket.bucket_name,
         storage.bucket.bucket_type,
         storage.bucket.file_lock_configurations,
+        storage.bucket.bucket_id,
         pulumi.Output.all(*[key.key_name for key in keys]),
         pulumi.Output.all(*[key.bucket_ids for key in keys]),
         pulumi.Output.all(*[key.name_prefix for key in keys]),

