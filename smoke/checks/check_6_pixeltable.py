@@ -15,7 +15,7 @@ from typing import TypeVar
 import pytest
 
 from smoke import pixeltable_roundtrip as roundtrip
-from smoke.checks.gate import require_operation, require_preflight
+from smoke.checks.gate import close_phase, require_operation, require_phase, require_preflight
 from smoke.checks.identity import Group, check
 from smoke.context import LOCAL_MODEL, FixturesInBucket, SmokeContext
 from smoke.pixeltable_phase import PixeltablePhase
@@ -109,23 +109,16 @@ def _open(ctx: SmokeContext) -> PixeltablePhase[RoundTripState]:
 def _phase_for(ctx: SmokeContext, step: Step[RoundTripState]) -> PixeltablePhase:
     if step is FIRST:
         return _open(ctx)
-    phase = ctx.pixeltable
-    blocker = phase.runner.blocker(step) if phase else f"{FIRST.title} was not run"
-    if blocker:
-        pytest.skip(f"not run: {blocker}")
-    assert phase is not None
-    return phase
+    return require_phase(ctx.pixeltable, step, FIRST)
 
 
 def _finish(ctx: SmokeContext) -> None:
     """After the last step: PostgreSQL stopped, the outputs remembered for clean-up, facts."""
     phase = ctx.pixeltable
-    if phase is None or phase.closed:
+    if not close_phase(ctx, phase):
         return
-    phase.close()
+    assert phase is not None
     state, warmup = phase.state, ctx.warmup
-    for key in state.output_keys:
-        ctx.names.remember(ctx.target.bucket, key, None)
     ctx.facts["S3 calls during the Pixeltable phase"] = ", ".join(
         f"{call} x{n}" for call, n in phase.calls.counts().items()
     )

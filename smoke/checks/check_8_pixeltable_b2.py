@@ -12,7 +12,7 @@ import pytest
 from infra.core.s3_operations import Operation
 from smoke import pixeltable_roundtrip as roundtrip
 from smoke.checks import check_6_pixeltable as media
-from smoke.checks.gate import require_operation, require_preflight
+from smoke.checks.gate import close_phase, require_operation, require_phase, require_preflight
 from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 from smoke.pixeltable_phase import PixeltablePhase
@@ -69,22 +69,15 @@ def _open(ctx: SmokeContext, note) -> PixeltablePhase[NativeB2State]:
 def _phase_for(ctx: SmokeContext, step: Step[NativeB2State], note) -> PixeltablePhase:
     if step is FIRST:
         return _open(ctx, note)
-    phase = ctx.pixeltable_b2
-    blocker = phase.runner.blocker(step) if phase else f"{FIRST.title} was not run"
-    if blocker:
-        pytest.skip(f"not run: {blocker}")
-    assert phase is not None
-    return phase
+    return require_phase(ctx.pixeltable_b2, step, FIRST)
 
 
 def _finish(ctx: SmokeContext) -> None:
     """After the last step: PostgreSQL stopped, the outputs remembered for clean-up."""
     phase = ctx.pixeltable_b2
-    if phase is None or phase.closed:
+    if not close_phase(ctx, phase):
         return
-    phase.close()
-    for key in phase.state.output_keys:
-        ctx.names.remember(ctx.target.bucket, key, None)
+    assert phase is not None
     ctx.facts["pixeltable native B2 outputs written"] = len(phase.state.output_keys)
 
 

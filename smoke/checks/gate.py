@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import pytest
 
 from infra.core.s3_operations import Operation, capability_for
 from smoke.context import SmokeContext
+from smoke.pixeltable_phase import PixeltablePhase
+
+S = TypeVar("S")
 
 
 def require_preflight(ctx: SmokeContext) -> None:
@@ -24,3 +29,22 @@ def require_operation(ctx: SmokeContext, operation: Operation, purpose: str) -> 
             f"not run: role {key.role!r} has no {capability}, which {purpose} needs "
             "(run with --role smoke for the full suite)"
         )
+
+
+def require_phase(phase: PixeltablePhase[S] | None, step: Any, first: Any) -> PixeltablePhase[S]:
+    """The open phase for a later step; not run (skipped) when a step it needs did not pass."""
+    blocker = phase.runner.blocker(step) if phase else f"{first.title} was not run"
+    if blocker:
+        pytest.skip(f"not run: {blocker}")
+    assert phase is not None
+    return phase
+
+
+def close_phase(ctx: SmokeContext, phase: PixeltablePhase[Any] | None) -> bool:
+    """Close the phase once and remember what it wrote for clean-up; False if nothing to do."""
+    if phase is None or phase.closed:
+        return False
+    phase.close()
+    for key in phase.state.output_keys:
+        ctx.names.remember(ctx.target.bucket, key, None)
+    return True
