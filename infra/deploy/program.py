@@ -1,7 +1,7 @@
 """The Pulumi program: the stack plan -> provider, storage component, stack outputs.
 
-Run by `infra/__main__.py` when a Pulumi resource monitor is configured (the
-real engine or test mocks). The stack-output names live here (the environment
+Run by the project root's `__main__.py` under a Pulumi resource monitor (the real
+engine or test mocks). The stack-output names live here (the environment
 bundle's name and shape in `infra.core.runtime_env`), because the smoke suite reads
 `pulumi stack output --json --show-secrets`; this module imports nothing beyond
 `pulumi` at import time so that readers of the names do not need the generated
