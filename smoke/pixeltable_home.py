@@ -128,14 +128,6 @@ def _snapshot(environ: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _apply(changes: Mapping[str, str | None]) -> None:
-    for name, value in changes.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
-
 def _restore(snapshot: Mapping[str, str]) -> None:
     for name in list(os.environ):
         if name.startswith(ENV_PREFIXES) or name in ENV_TOUCHED_BY_PIXELTABLE:
@@ -354,7 +346,7 @@ def temporary_pixeltable_home(parent: Path | None = None) -> Iterator[Pixeltable
     # (by pgdata/postmaster.pid, which Pixeltable writes later) and removes the home.
     run = run_guard.guard()
     watched = (run.watch_path(path), run.watch_postgres(home.pgdata))
-    _apply(home_environment(path, os.environ))
+    run_guard.set_environment(home_environment(path, os.environ))
     try:
         with _sigterm_runs_cleanup():
             yield home

@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 from infra.core import runtime_env
 from infra.core.redaction import redact as scrub
+from infra.local import run_guard
 from smoke.media_fixtures import DOCUMENT_MARKERS, MediaFixture
 from smoke.pixeltable_home import initialise_pixeltable, read_postmaster_pid
 
@@ -97,20 +98,8 @@ def s3_environment(
             **runtime_env.CHECKSUM_SETTINGS,
         }
     )
-    saved = {name: os.environ.get(name) for name in wanted}
-    try:
-        for name, value in wanted.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with run_guard.environment(wanted):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 # ---------------------------------------------------------------- pure helpers

@@ -149,12 +149,7 @@ def _gitlab_name_rule(name: str) -> str | None:
 
 def _github_problems(i: int, target: GithubTargetConfig) -> list[ConfigProblem]:
     problems = _name_problems(
-        "github",
-        i,
-        "secretPrefixes",
-        target.roles,
-        target.secret_prefixes,
-        _github_name_rule,
+        "github", i, "secretPrefixes", target.roles, target.secret_prefixes, _github_name_rule
     )
     values = _values(dict.fromkeys(target.roles), target.secret_prefixes)
     secrets = sum(1 for v in values if v.secret)
@@ -212,12 +207,7 @@ def _snake(name: str) -> str:
 
 def _gitlab_problems(i: int, target: GitlabTargetConfig) -> list[ConfigProblem]:
     problems = _name_problems(
-        "gitlab",
-        i,
-        "variablePrefixes",
-        target.roles,
-        target.variable_prefixes,
-        _gitlab_name_rule,
+        "gitlab", i, "variablePrefixes", target.roles, target.variable_prefixes, _gitlab_name_rule
     )
     for source, value_format in SECRET_FORMATS.items():
         reason = format_unmaskable_reason(value_format)

@@ -408,20 +408,33 @@ def temporary_directory(prefix: str) -> Iterator[Path]:
 def run_scope() -> Iterator[RunGuard]:
     """An entry point's run: temp files and caches in the run directory, all gone after."""
     run = guard()
-    changes = cache_environment(run.run_dir, os.environ)
-    saved = {name: os.environ.get(name) for name in changes}
     saved_tempdir = tempfile.tempdir
-    os.environ.update(changes)
-    tempfile.tempdir = None  # re-read TMPDIR
+    with environment(cache_environment(run.run_dir, os.environ)):
+        tempfile.tempdir = None  # re-read TMPDIR
+        try:
+            yield run
+        finally:
+            tempfile.tempdir = saved_tempdir
+
+
+@contextlib.contextmanager
+def environment(changes: Mapping[str, str | None]) -> Iterator[None]:
+    """Set the variables (None: unset) for the block; every old value comes back after."""
+    saved = {name: os.environ.get(name) for name in changes}
     try:
-        yield run
+        set_environment(changes)
+        yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        tempfile.tempdir = saved_tempdir
+        set_environment(saved)
+
+
+def set_environment(values: Mapping[str, str | None]) -> None:
+    """Set each variable, or unset it where the value is None."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 # ---------------------------------------------------------------- the watchdog process

@@ -15,7 +15,7 @@ from typing import TypeVar
 import pytest
 
 from smoke import pixeltable_roundtrip as roundtrip
-from smoke.checks.gate import close_phase, require_operation, require_phase, require_preflight
+from smoke.checks.gate import close_phase, phase_for_step, require_operation, require_preflight
 from smoke.checks.identity import Group, check
 from smoke.context import LOCAL_MODEL, FixturesInBucket, SmokeContext
 from smoke.pixeltable_phase import PixeltablePhase
@@ -106,12 +106,6 @@ def _open(ctx: SmokeContext) -> PixeltablePhase[RoundTripState]:
     return phase
 
 
-def _phase_for(ctx: SmokeContext, step: Step[RoundTripState]) -> PixeltablePhase:
-    if step is FIRST:
-        return _open(ctx)
-    return require_phase(ctx.pixeltable, step, FIRST)
-
-
 def _finish(ctx: SmokeContext) -> None:
     """After the last step: PostgreSQL stopped, the outputs remembered for clean-up, facts."""
     phase = ctx.pixeltable
@@ -136,7 +130,7 @@ def _finish(ctx: SmokeContext) -> None:
 @check(Group.PIXELTABLE)
 def check_step(ctx: SmokeContext, step: Step[RoundTripState], note) -> None:
     try:
-        phase = _phase_for(ctx, step)
+        phase = phase_for_step(step, FIRST, ctx.pixeltable, lambda: _open(ctx))
         with phase.recording() as calls:
             result = _named_refusals(calls, lambda: phase.runner.run(step))
         if step is FIRST:

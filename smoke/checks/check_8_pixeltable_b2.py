@@ -12,7 +12,7 @@ import pytest
 from infra.core.s3_operations import Operation
 from smoke import pixeltable_roundtrip as roundtrip
 from smoke.checks import check_6_pixeltable as media
-from smoke.checks.gate import close_phase, require_operation, require_phase, require_preflight
+from smoke.checks.gate import close_phase, phase_for_step, require_operation, require_preflight
 from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 from smoke.pixeltable_phase import PixeltablePhase
@@ -66,12 +66,6 @@ def _open(ctx: SmokeContext, note) -> PixeltablePhase[NativeB2State]:
     return phase
 
 
-def _phase_for(ctx: SmokeContext, step: Step[NativeB2State], note) -> PixeltablePhase:
-    if step is FIRST:
-        return _open(ctx, note)
-    return require_phase(ctx.pixeltable_b2, step, FIRST)
-
-
 def _finish(ctx: SmokeContext) -> None:
     """After the last step: PostgreSQL stopped, the outputs remembered for clean-up."""
     phase = ctx.pixeltable_b2
@@ -85,7 +79,7 @@ def _finish(ctx: SmokeContext) -> None:
 @check(Group.PIXELTABLE_B2)
 def check_step(ctx: SmokeContext, step: Step[NativeB2State], note) -> None:
     try:
-        phase = _phase_for(ctx, step, note)
+        phase = phase_for_step(step, FIRST, ctx.pixeltable_b2, lambda: _open(ctx, note))
         note(phase.runner.run(step).detail)
     finally:
         if step is LAST:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
@@ -31,8 +32,16 @@ def require_operation(ctx: SmokeContext, operation: Operation, purpose: str) -> 
         )
 
 
-def require_phase(phase: PixeltablePhase[S] | None, step: Any, first: Any) -> PixeltablePhase[S]:
-    """The open phase for a later step; not run (skipped) when a step it needs did not pass."""
+def phase_for_step(
+    step: Any,
+    first: Any,
+    phase: PixeltablePhase[S] | None,
+    open_phase: Callable[[], PixeltablePhase[S]],
+) -> PixeltablePhase[S]:
+    """The first step opens the phase; a later one gets it, or is not run (skipped) when a
+    step it needs did not pass."""
+    if step is first:
+        return open_phase()
     blocker = phase.runner.blocker(step) if phase else f"{first.title} was not run"
     if blocker:
         pytest.skip(f"not run: {blocker}")
