@@ -567,26 +567,10 @@ def round_trip_result(runner: StepRunner[RoundTripState]) -> RoundTripResult:
 
 
 def run_pixeltable_roundtrip(
-    *,
-    bucket: str,
-    fixture_keys: Mapping[str, str],
-    fixtures: tuple[MediaFixture, ...],
-    run_prefix: str,
-    model_id: str,
-    real_model: bool,
-    s3_client: Any,
-    on_step: OnStep | None = None,
+    state: RoundTripState, on_step: OnStep | None = None
 ) -> RoundTripResult:
-    """Insert every media kind from the bucket, search it, write derived media back, verify."""
-    state = RoundTripState(
-        bucket=bucket,
-        fixture_keys=fixture_keys,
-        fixtures=fixtures,
-        run_prefix=run_prefix,
-        model_id=model_id,
-        real_model=real_model,
-        s3_client=s3_client,
-    )
+    """Insert every media kind from the bucket, search it, write derived media back, verify:
+    every step in order, stopping at the first failure (the suite runs them as checks)."""
     problems = state.problems()
     if problems:
         raise RoundTripError("inputs", "; ".join(problems))
@@ -721,28 +705,11 @@ NATIVE_B2_STEPS: tuple[Step[NativeB2State], ...] = (
 )
 
 
-def run_native_b2_roundtrip(
-    *,
-    endpoint: str,
-    bucket: str,
-    fixture_keys: Mapping[str, str],
-    fixtures: tuple[MediaFixture, ...],
-    run_prefix: str,
-    s3_client: Any,
-    on_step: OnStep | None = None,
-) -> RoundTripResult:
+def run_native_b2_roundtrip(state: NativeB2State, on_step: OnStep | None = None) -> RoundTripResult:
     """Pixeltable's own B2 store: images inserted from `https://s3.<region>.backblazeb2.com/
     <bucket>/<key>` URLs and a computed column written to such a `destination=`, which
     Pixeltable sends through its own boto3 client (region `auto`, no checksum setting of its
     own: only the environment keeps B2 uploads working). Verified with boto3."""
-    state = NativeB2State(
-        endpoint=endpoint,
-        bucket=bucket,
-        fixture_keys=fixture_keys,
-        fixtures=fixtures,
-        run_prefix=run_prefix,
-        s3_client=s3_client,
-    )
     problem = state.problem()
     if problem:
         raise RoundTripError("inputs", problem)

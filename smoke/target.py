@@ -149,11 +149,10 @@ def target_from_environment(
     environ: Mapping[str, str], *, plan: StackPlan | None, role: str
 ) -> SmokeTarget:
     """`--env` mode: everything from AWS_* and PXT_B2_BUCKET; a plan sharpens expectations."""
-    missing = [name for name in env.REQUIRED_NAMES if not environ.get(name)]
-    if missing:
+    if missing := _missing_names(environ):
         raise UsageError(
             f"missing environment variable{'s' if len(missing) > 1 else ''}: "
-            f"{', '.join(missing)}.{_ANONYMOUS if env.missing_credentials(environ) else ''} "
+            f"{', '.join(missing)}.{_anonymous_note(environ)} "
             f"Fix: export them (a deployed stack's `{env.role_bundle_output(role)}` output holds "
             "all of them), or use --stack NAME or --local"
         )
@@ -179,15 +178,22 @@ _ANONYMOUS = (
 )
 
 
+def _missing_names(values: Mapping[str, str]) -> list[str]:
+    return [name for name in env.REQUIRED_NAMES if not values.get(name)]
+
+
+def _anonymous_note(values: Mapping[str, str]) -> str:
+    return _ANONYMOUS if env.missing_credentials(values) else ""
+
+
 def target_from_bundle(
     bundle: Mapping[str, str], *, plan: StackPlan | None, role: str, source: str
 ) -> SmokeTarget:
     """A stack's per-role environment bundle output, read like the environment."""
-    missing = [name for name in env.REQUIRED_NAMES if not bundle.get(name)]
-    if missing:
+    if missing := _missing_names(bundle):
         raise UsageError(
             f"{source}: the output `{env.role_bundle_output(role)}` lacks {', '.join(missing)}."
-            f"{_ANONYMOUS if env.missing_credentials(bundle) else ''} Fix: run `pulumi up` for "
+            f"{_anonymous_note(bundle)} Fix: run `pulumi up` for "
             "this stack so the role's key and bundle exist, then run the suite again"
         )
     target = target_from_environment(bundle, plan=plan, role=role)

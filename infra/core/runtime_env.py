@@ -22,17 +22,10 @@ OUTPUT_MEDIA_DEST = "PIXELTABLE_OUTPUT_MEDIA_DEST"
 INPUT_MEDIA_DEST = "PIXELTABLE_INPUT_MEDIA_DEST"
 B2_PROFILE = "PIXELTABLE_B2_PROFILE"
 AWS_CONFIG_FILE = "AWS_CONFIG_FILE"
-# What else boto3's standard chain reads: the region under its other name, and settings that
-# would override or contradict an explicit key and endpoint.
+# What else boto3's standard chain reads: the region under its other name, a session token,
+# and the files it would read settings from.
 SDK_REGION = "AWS_REGION"
 SESSION_TOKEN = "AWS_SESSION_TOKEN"  # noqa: S105 - a variable name, not a secret
-SECURITY_TOKEN = "AWS_SECURITY_TOKEN"  # noqa: S105 - a variable name, not a secret
-PROFILE = "AWS_PROFILE"
-DEFAULT_PROFILE = "AWS_DEFAULT_PROFILE"
-S3_ENDPOINT_URL = "AWS_ENDPOINT_URL_S3"
-IGNORE_ENDPOINT_URLS = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
-USE_FIPS_ENDPOINT = "AWS_USE_FIPS_ENDPOINT"
-USE_DUALSTACK_ENDPOINT = "AWS_USE_DUALSTACK_ENDPOINT"
 SHARED_CREDENTIALS_FILE = "AWS_SHARED_CREDENTIALS_FILE"
 # Under the role's prefix: what Pixeltable writes on its own, apart from anything else there.
 OUTPUT_SUBPREFIX = "pixeltable/output/"
@@ -61,13 +54,13 @@ CREDENTIAL_NAMES: tuple[str, ...] = (ACCESS_KEY_ID, SECRET_ACCESS_KEY)
 # override or contradict them, and Pixeltable's own destinations and B2 profile.
 CONFLICTING_NAMES: tuple[str, ...] = (
     SESSION_TOKEN,
-    SECURITY_TOKEN,
-    PROFILE,
-    DEFAULT_PROFILE,
-    S3_ENDPOINT_URL,
-    IGNORE_ENDPOINT_URLS,
-    USE_FIPS_ENDPOINT,
-    USE_DUALSTACK_ENDPOINT,
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
     AWS_CONFIG_FILE,
     SHARED_CREDENTIALS_FILE,
     OUTPUT_MEDIA_DEST,

@@ -15,7 +15,13 @@ from typing import TypeVar
 import pytest
 
 from smoke import pixeltable_roundtrip as roundtrip
-from smoke.checks.gate import close_phase, phase_for_step, require_operation, require_preflight
+from smoke.checks.gate import (
+    close_phase,
+    opening,
+    phase_for_step,
+    require_operation,
+    require_preflight,
+)
 from smoke.checks.identity import Group, check
 from smoke.context import LOCAL_MODEL, FixturesInBucket, SmokeContext
 from smoke.pixeltable_phase import PixeltablePhase
@@ -90,28 +96,20 @@ def _open(ctx: SmokeContext) -> PixeltablePhase[RoundTripState]:
         warmup = phase.resources.enter_context(_warmup(ctx))
         state.model_id = warmup.model_id()
         ctx.facts["pixeltable start waited for (s)"] = round(warmup.wait_for_pixeltable(), 2)
-        creds = target.credentials
-        phase.resources.enter_context(
-            roundtrip.s3_environment(  # looked up here: the fault matrix wraps it
-                target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
-            )
-        )
-        state.s3_client = ctx.client()
-        problems = state.problems()
-        if problems:
-            raise roundtrip.RoundTripError("inputs", "; ".join(problems))
     except BaseException:
         phase.runner.failed.add(FIRST.name)
         raise
+    with opening(ctx, phase, FIRST):
+        state.s3_client = ctx.client()
+        if problems := state.problems():
+            raise roundtrip.RoundTripError("inputs", "; ".join(problems))
     return phase
 
 
 def _finish(ctx: SmokeContext) -> None:
     """After the last step: PostgreSQL stopped, the outputs remembered for clean-up, facts."""
-    phase = ctx.pixeltable
-    if not close_phase(ctx, phase):
+    if (phase := close_phase(ctx, ctx.pixeltable)) is None:
         return
-    assert phase is not None
     state, warmup = phase.state, ctx.warmup
     ctx.facts["S3 calls during the Pixeltable phase"] = ", ".join(
         f"{call} x{n}" for call, n in phase.calls.counts().items()

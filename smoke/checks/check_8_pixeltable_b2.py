@@ -12,7 +12,13 @@ import pytest
 from infra.core.s3_operations import Operation
 from smoke import pixeltable_roundtrip as roundtrip
 from smoke.checks import check_6_pixeltable as media
-from smoke.checks.gate import close_phase, phase_for_step, require_operation, require_preflight
+from smoke.checks.gate import (
+    close_phase,
+    opening,
+    phase_for_step,
+    require_operation,
+    require_preflight,
+)
 from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
 from smoke.pixeltable_phase import PixeltablePhase
@@ -48,30 +54,18 @@ def _open(ctx: SmokeContext, note) -> PixeltablePhase[NativeB2State]:
         s3_client=None,
     )
     phase = ctx.pixeltable_b2 = PixeltablePhase(StepRunner(state))
-    try:
-        creds = target.credentials
-        phase.resources.enter_context(
-            roundtrip.s3_environment(  # looked up here: the fault matrix wraps it
-                target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
-            )
-        )
+    with opening(ctx, phase, FIRST):
         phase.resources.enter_context(temporary_pixeltable_home())
         state.s3_client = ctx.client()
-        problem = state.problem()
-        if problem:
+        if problem := state.problem():
             raise roundtrip.RoundTripError("inputs", problem)
-    except BaseException:
-        phase.runner.failed.add(FIRST.name)
-        raise
     return phase
 
 
 def _finish(ctx: SmokeContext) -> None:
     """After the last step: PostgreSQL stopped, the outputs remembered for clean-up."""
-    phase = ctx.pixeltable_b2
-    if not close_phase(ctx, phase):
+    if (phase := close_phase(ctx, ctx.pixeltable_b2)) is None:
         return
-    assert phase is not None
     ctx.facts["pixeltable native B2 outputs written"] = len(phase.state.output_keys)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 
 from infra.core.s3_operations import Operation, capability_for
+from smoke import pixeltable_roundtrip as roundtrip
 from smoke.context import SmokeContext
 from smoke.pixeltable_phase import PixeltablePhase
 
@@ -49,11 +51,29 @@ def phase_for_step(
     return phase
 
 
-def close_phase(ctx: SmokeContext, phase: PixeltablePhase[Any] | None) -> bool:
-    """Close the phase once and remember what it wrote for clean-up; False if nothing to do."""
+def close_phase(ctx: SmokeContext, phase: PixeltablePhase[S] | None) -> PixeltablePhase[S] | None:
+    """Close the phase once and remember what it wrote for clean-up; the phase it closed, or
+    None when there was nothing (left) to close."""
     if phase is None or phase.closed:
-        return False
+        return None
     phase.close()
     for key in phase.state.output_keys:
         ctx.names.remember(ctx.target.bucket, key, None)
-    return True
+    return phase
+
+
+@contextlib.contextmanager
+def opening(ctx: SmokeContext, phase: PixeltablePhase[Any], first: Any) -> Iterator[None]:
+    """The first step's set-up: the role's key and endpoint for Pixeltable's boto3 clients
+    for the rest of the phase; if set-up fails, the steps that need the first are not run."""
+    try:
+        target, creds = ctx.target, ctx.target.credentials
+        phase.resources.enter_context(
+            roundtrip.s3_environment(  # looked up here: the fault matrix wraps it
+                target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
+            )
+        )
+        yield
+    except BaseException:
+        phase.runner.failed.add(first.name)
+        raise

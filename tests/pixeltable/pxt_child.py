@@ -82,6 +82,7 @@ def roundtrip_mode(config: dict[str, Any]) -> None:
     from smoke.pixeltable_home import temporary_pixeltable_home
     from smoke.pixeltable_roundtrip import (
         RoundTripError,
+        RoundTripState,
         run_pixeltable_roundtrip,
         s3_environment,
     )
@@ -127,13 +128,15 @@ def roundtrip_mode(config: dict[str, Any]) -> None:
                 build_tiny_clip(model)
             with s3_environment(config["endpoint"], config["region"], config["key_id"], secret):
                 outcome = run_pixeltable_roundtrip(
-                    bucket=config["bucket"],
-                    fixture_keys=fixture_keys,
-                    fixtures=fixtures,
-                    run_prefix=config["run_prefix"],
-                    model_id=str(model),
-                    real_model=False,
-                    s3_client=client(config["endpoint"], secret),
+                    RoundTripState(
+                        bucket=config["bucket"],
+                        fixture_keys=fixture_keys,
+                        fixtures=fixtures,
+                        run_prefix=config["run_prefix"],
+                        model_id=str(model),
+                        real_model=False,
+                        s3_client=client(config["endpoint"], secret),
+                    ),
                     on_step=lambda name, seconds, detail: steps.append(
                         {"name": name, "seconds": seconds, "detail": detail}
                     ),

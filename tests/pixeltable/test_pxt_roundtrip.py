@@ -115,13 +115,15 @@ def test_bad_inputs_raise_before_pixeltable_starts(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("PIXELTABLE_HOME", raising=False)
     with pytest.raises(rt.RoundTripError) as caught:
         rt.run_pixeltable_roundtrip(
-            bucket="b",
-            fixture_keys={},
-            fixtures=build_fixtures(),
-            run_prefix="no-slash",
-            model_id="m",
-            real_model=False,
-            s3_client=None,
+            rt.RoundTripState(
+                bucket="b",
+                fixture_keys={},
+                fixtures=build_fixtures(),
+                run_prefix="no-slash",
+                model_id="m",
+                real_model=False,
+                s3_client=None,
+            )
         )
     assert caught.value.step == "inputs"
     assert "run_prefix 'no-slash'" in str(caught.value)

@@ -19,7 +19,7 @@ import pytest
 from infra.core import runtime_env as env
 from infra.core.stack_files import PROJECT_ROOT
 from smoke.media_fixtures import build_fixtures
-from smoke.pixeltable_roundtrip import RoundTripError, run_native_b2_roundtrip
+from smoke.pixeltable_roundtrip import NativeB2State, RoundTripError, run_native_b2_roundtrip
 from smoke.target import UsageError, target_from_bundle
 
 BUNDLE = {
@@ -83,12 +83,14 @@ def test_the_native_b2_phase_refuses_to_start_without_a_key(monkeypatch) -> None
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RoundTripError, match="unsigned") as info:
         run_native_b2_roundtrip(
-            endpoint=BUNDLE[env.ENDPOINT_URL],
-            bucket=BUNDLE[env.BUCKET],
-            fixture_keys={},
-            fixtures=build_fixtures(),
-            run_prefix="smoke/runs/x/",
-            s3_client=None,
+            NativeB2State(
+                endpoint=BUNDLE[env.ENDPOINT_URL],
+                bucket=BUNDLE[env.BUCKET],
+                fixture_keys={},
+                fixtures=build_fixtures(),
+                run_prefix="smoke/runs/x/",
+                s3_client=None,
+            )
         )
     assert info.value.step == "inputs"
     assert env.ACCESS_KEY_ID in info.value.message
