@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -12,6 +14,14 @@ from pydantic_core import PydanticCustomError
 def rule_error(problem: str, fix: str) -> PydanticCustomError:
     """A validation error that carries its own fix for the report."""
     return PydanticCustomError("b2_rule", "{problem}", {"problem": problem, "fix": fix})
+
+
+def names_from(allowed: Iterable[str], description: str) -> Any:
+    """A non-empty list of names that the schema limits to `allowed`, so editors complete them
+    (the model's own validator gives the sentence that names a wrong one)."""
+    return Field(
+        min_length=1, description=description, json_schema_extra={"items": {"enum": list(allowed)}}
+    )
 
 
 def schema_pattern(rule: re.Pattern[str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from pydantic_core import PydanticKnownError
 
 from infra.core import b2_facts as b2
 from infra.core.ci_stack_settings import CiSecretsConfig
-from infra.core.settings_base import ConfigModel, rule_error, schema_pattern
+from infra.core.settings_base import ConfigModel, names_from, rule_error, schema_pattern
 
 
 class CorsRuleConfig(ConfigModel):
@@ -25,10 +25,8 @@ class CorsRuleConfig(ConfigModel):
         description="Origins whose browsers may call the bucket, such as "
         "https://app.example.com, or '*' for any.",
     )
-    allowed_operations: list[str] = Field(
-        min_length=1,
-        description="The B2 and S3 operations those origins may call.",
-        json_schema_extra={"items": {"enum": list(b2.CORS_OPERATIONS)}},
+    allowed_operations: list[str] = names_from(
+        b2.CORS_OPERATIONS, "The B2 and S3 operations those origins may call."
     )
     allowed_headers: list[str] = Field(
         default=[], description="Request headers a browser may send ('*' for any)."
@@ -198,10 +196,8 @@ class KeyConfig(ConfigModel):
         description="true: the key is not restricted to the bucket, so it may only read "
         "settings (the preview and auditor keys); false: restricted to the stack's bucket.",
     )
-    capabilities: list[str] = Field(
-        min_length=1,
-        description="The B2 capabilities the key holds, by B2's names (case matters).",
-        json_schema_extra={"items": {"enum": list(b2.CAPABILITIES)}},
+    capabilities: list[str] = names_from(
+        b2.CAPABILITIES, "The B2 capabilities the key holds, by B2's names (case matters)."
     )
     name_prefix: str | None = Field(
         default=None,
