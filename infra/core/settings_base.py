@@ -24,6 +24,14 @@ def names_from(allowed: Iterable[str], description: str) -> Any:
     )
 
 
+def optional_in_range(low: int, high: int, description: str) -> Any:
+    """An optional whole number whose B2 range the schema states, so editors flag it (the
+    model's own validator gives the sentence)."""
+    return Field(
+        default=None, description=description, json_schema_extra={"minimum": low, "maximum": high}
+    )
+
+
 def schema_pattern(rule: re.Pattern[str]) -> dict[str, str]:
     """A rule's regex as a JSON Schema `pattern`: editors run ECMA regexes, which spell
     named groups differently, so the names are dropped (the match is the same)."""

@@ -15,7 +15,13 @@ from pydantic_core import PydanticKnownError
 
 from infra.core import b2_facts as b2
 from infra.core.ci_stack_settings import CiSecretsConfig
-from infra.core.settings_base import ConfigModel, names_from, rule_error, schema_pattern
+from infra.core.settings_base import (
+    ConfigModel,
+    names_from,
+    optional_in_range,
+    rule_error,
+    schema_pattern,
+)
 
 
 class CorsRuleConfig(ConfigModel):
@@ -172,20 +178,17 @@ class ObjectLockConfig(ConfigModel):
         "may delete early) or compliance (nobody can, not even the account owner). "
         "Needs days or years.",
     )
-    days: int | None = Field(
-        default=None,
-        description=f"Default retention period in days ({b2.RETENTION_MIN_DAYS} to "
+    days: int | None = optional_in_range(
+        b2.RETENTION_MIN_DAYS,
+        b2.RETENTION_MAX_DAYS,
+        f"Default retention period in days ({b2.RETENTION_MIN_DAYS} to "
         f"{b2.RETENTION_MAX_DAYS}); give days or years.",
-        json_schema_extra={"minimum": b2.RETENTION_MIN_DAYS, "maximum": b2.RETENTION_MAX_DAYS},
     )
-    years: int | None = Field(
-        default=None,
-        description=f"Default retention period in years of {b2.DAYS_PER_YEAR} days "
+    years: int | None = optional_in_range(
+        1,
+        b2.RETENTION_MAX_DAYS // b2.DAYS_PER_YEAR,
+        f"Default retention period in years of {b2.DAYS_PER_YEAR} days "
         f"(at most {b2.RETENTION_MAX_DAYS} days in all); give days or years.",
-        json_schema_extra={
-            "minimum": 1,
-            "maximum": b2.RETENTION_MAX_DAYS // b2.DAYS_PER_YEAR,
-        },
     )
 
 
@@ -204,11 +207,11 @@ class KeyConfig(ConfigModel):
         description="Restrict the key to file names under this prefix, ending in '/' "
         "(such as media/); default: the whole bucket.",
     )
-    valid_days: int | None = Field(
-        default=None,
-        description=f"Days until the key expires ({b2.KEY_VALID_DAYS_MIN} to "
+    valid_days: int | None = optional_in_range(
+        b2.KEY_VALID_DAYS_MIN,
+        b2.KEY_VALID_DAYS_MAX,
+        f"Days until the key expires ({b2.KEY_VALID_DAYS_MIN} to "
         f"{b2.KEY_VALID_DAYS_MAX}); default: it does not expire.",
-        json_schema_extra={"minimum": b2.KEY_VALID_DAYS_MIN, "maximum": b2.KEY_VALID_DAYS_MAX},
     )
     rotation: int = Field(
         default=0,
