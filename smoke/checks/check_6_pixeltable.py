@@ -21,6 +21,7 @@ from smoke.checks.gate import (
     phase_for_step,
     require_operation,
     require_preflight,
+    use_role_environment,
 )
 from smoke.checks.identity import Group, check
 from smoke.context import LOCAL_MODEL, FixturesInBucket, SmokeContext
@@ -92,14 +93,11 @@ def _open(ctx: SmokeContext) -> PixeltablePhase[RoundTripState]:
         s3_client=None,
     )
     phase = ctx.pixeltable = PixeltablePhase(StepRunner(state))
-    try:
+    with opening(phase, FIRST):
         warmup = phase.resources.enter_context(_warmup(ctx))
         state.model_id = warmup.model_id()
         ctx.facts["pixeltable start waited for (s)"] = round(warmup.wait_for_pixeltable(), 2)
-    except BaseException:
-        phase.runner.failed.add(FIRST.name)
-        raise
-    with opening(ctx, phase, FIRST):
+        use_role_environment(ctx, phase)
         state.s3_client = ctx.client()
         if problems := state.problems():
             raise roundtrip.RoundTripError("inputs", "; ".join(problems))

@@ -18,6 +18,7 @@ from smoke.checks.gate import (
     phase_for_step,
     require_operation,
     require_preflight,
+    use_role_environment,
 )
 from smoke.checks.identity import Group, check
 from smoke.context import SmokeContext
@@ -54,7 +55,8 @@ def _open(ctx: SmokeContext, note) -> PixeltablePhase[NativeB2State]:
         s3_client=None,
     )
     phase = ctx.pixeltable_b2 = PixeltablePhase(StepRunner(state))
-    with opening(ctx, phase, FIRST):
+    with opening(phase, FIRST):
+        use_role_environment(ctx, phase)
         phase.resources.enter_context(temporary_pixeltable_home())
         state.s3_client = ctx.client()
         if problem := state.problem():

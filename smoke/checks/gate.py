@@ -63,17 +63,20 @@ def close_phase(ctx: SmokeContext, phase: PixeltablePhase[S] | None) -> Pixeltab
 
 
 @contextlib.contextmanager
-def opening(ctx: SmokeContext, phase: PixeltablePhase[Any], first: Any) -> Iterator[None]:
-    """The first step's set-up: the role's key and endpoint for Pixeltable's boto3 clients
-    for the rest of the phase; if set-up fails, the steps that need the first are not run."""
+def opening(phase: PixeltablePhase[Any], first: Any) -> Iterator[None]:
+    """The first step's set-up: if it fails, the steps that need the first are not run."""
     try:
-        target, creds = ctx.target, ctx.target.credentials
-        phase.resources.enter_context(
-            roundtrip.s3_environment(  # looked up here: the fault matrix wraps it
-                target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
-            )
-        )
         yield
     except BaseException:
         phase.runner.failed.add(first.name)
         raise
+
+
+def use_role_environment(ctx: SmokeContext, phase: PixeltablePhase[Any]) -> None:
+    """The role's key and endpoint for Pixeltable's boto3 clients, until the phase closes."""
+    target, creds = ctx.target, ctx.target.credentials
+    phase.resources.enter_context(
+        roundtrip.s3_environment(  # looked up here: the fault matrix wraps it
+            target.endpoint, target.region, creds.access_key_id, creds.secret_access_key
+        )
+    )
